@@ -1,0 +1,76 @@
+using Evaluator.Core.Execution;
+
+namespace Evaluator.Core;
+
+public partial class JobEvaluator
+{
+    /// <summary>
+    /// Submits configurations; each becomes a job that starts as soon as a worker is free. The whole batch is checked first, so a value
+    /// that cannot be evaluated submits nothing. <see cref="EvaluatorCallback.OnLaunch"/> runs for each job before this returns.
+    /// </summary>
+    /// <returns>The jobs created.</returns>
+    /// <exception cref="ArgumentException">A configuration is null or holds a value that cannot cross to a worker.</exception>
+    /// <exception cref="JobLimitReachedException">The jobs past <see cref="SetMaximumNumJobsSubmitted"/> were not submitted (those that fit were).</exception>
+    /// <exception cref="ObjectDisposedException">The evaluator is closed.</exception>
+    public IReadOnlyList<Job> Submit(IEnumerable<IReadOnlyDictionary<string, object?>> configs)
+    {
+        ArgumentNullException.ThrowIfNull(configs);
+        ObjectDisposedException.ThrowIf(_closed, this);
+        var batch = configs.ToList();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i] is not { } config)
+                throw new ArgumentException($"Configuration {i} of the batch is null; nothing was submitted.", nameof(configs));
+            foreach (var (name, value) in config)
+                BoundaryCheck.EnsurePlain(value, $"Parameter '{name}' of configuration {i}", "; nothing was submitted");
+        }
+
+        var fits = Math.Min(batch.Count, Math.Max(0, _maxSubmitted - _numSubmitted));
+        var jobs = new Job[fits];
+        for (var i = 0; i < fits; i++)
+        {
+            var id = Storage.CreateNewJob(SearchId);
+            // Copy the configuration so later changes by the caller cannot reach a queued job.
+            var parameters = new Dictionary<string, object?>(batch[i]);
+            var job = new Job(id, ParseNumber(id), parameters);
+            job.SetMetadata("timestamp_submit", Now);
+            Storage.StoreJobIn(id, parameters);
+            Storage.StoreJobStatus(id, JobStatus.Ready);
+            foreach (var callback in _callbacks)
+                callback.OnLaunch(job);
+            Interlocked.Increment(ref _numSubmitted);
+            if (_storageShared)
+                _localIds.Add(id);
+            jobs[i] = job;
+            var ticket = new JobTicket(job, NextTicketNumber());
+            if (IsPastDeadline)
+                ticket.TrySetCancelReason(CancelReason.SearchTimeout);
+            _executor.Enqueue(ticket);
+        }
+
+        if (fits < batch.Count)
+            throw new JobLimitReachedException(
+                $"The evaluator may submit at most {_maxSubmitted} jobs (SetMaximumNumJobsSubmitted); {fits} of the {batch.Count} configurations were submitted and {batch.Count - fits} were not.");
+        return jobs;
+    }
+
+    /// <summary>Submits one configuration; see <see cref="Submit(IEnumerable{IReadOnlyDictionary{string, object}})"/>.</summary>
+    public Job Submit(IReadOnlyDictionary<string, object?> config) => Submit([config])[0];
+
+    /// <summary>Caps how many jobs may be submitted in all; <see cref="Submit(IEnumerable{IReadOnlyDictionary{string, object}})"/> refuses the ones past it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maximum"/> is negative.</exception>
+    public void SetMaximumNumJobsSubmitted(int maximum)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maximum);
+        _maxSubmitted = maximum;
+    }
+
+    private static int ParseNumber(string jobId) =>
+        int.Parse(jobId.AsSpan(jobId.LastIndexOf('.') + 1), System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Raised when <c>Submit</c> goes past <see cref="JobEvaluator.SetMaximumNumJobsSubmitted"/>.</summary>
+public sealed class JobLimitReachedException : EvaluatorException
+{
+    internal JobLimitReachedException(string message) : base(message) { }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+
+namespace Evaluator.Tests.RunFunctions;
+
+/// <summary>Run functions the tests load by name, in this process or in real worker processes.</summary>
+public static class RunFunctions
+{
+    public static double Add(IReadOnlyDictionary<string, object?> p) => Convert.ToDouble(p["x"]) + Convert.ToDouble(p["y"]);
+
+    public static double Identity(RunningJob job) => job.Get<double>("x");
+
+    public static double Scaled(RunningJob job, double scale, string label = "none") => job.Get<double>("x") * scale + label.Length * 0;
+
+    public static async Task<double> AddAsync(RunningJob job)
+    {
+        await Task.Yield();
+        return job.Get<double>("x") + 1;
+    }
+
+    public static ValueTask<object?> ReturnValueAsync(RunningJob job) => ValueTask.FromResult(job["value"]);
+
+    public static object? ReturnValue(RunningJob job) => job["value"];
+
+    public static double Sleep(RunningJob job, CancellationToken cancellationToken)
+    {
+        var ms = job.Get<int>("ms");
+        try
+        {
+            Task.Delay(ms, cancellationToken).Wait(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return -1;
+        }
+        return ms;
+    }
+
+    public static double IgnoreCancellation(RunningJob job)
+    {
+        Thread.Sleep(job.Get<int>("ms"));
+        return 1;
+    }
+
+    public static double Throw(RunningJob job) => throw new InvalidOperationException($"Boom in job {job.Id}");
+
+    public static double FailFast(RunningJob job)
+    {
+        Environment.FailFast("The run function failed fast on purpose.");
+        return 0;
+    }
+
+    public static double WriteToConsole(RunningJob job)
+    {
+        for (var i = 0; i < 100; i++)
+            Console.WriteLine($"noise {i} from {job.Id}");
+        Console.Out.Flush();
+        return job.Get<double>("x");
+    }
+
+    private static readonly List<byte[]> Leak = [];
+
+    public static double AllocateMemory(RunningJob job)
+    {
+        var block = new byte[job.Get<int>("mb") << 20];
+        Array.Fill(block, (byte)1);
+        Leak.Add(block);
+        return Environment.ProcessId;
+    }
+
+    public static double ProcessId(RunningJob job) => Environment.ProcessId;
+
+    public static RunResult WithMetadata(RunningJob job) =>
+        new(job.Get<double>("x"), new Dictionary<string, object?> { ["size"] = 3L, ["note"] = "a, \"quoted\"\nline", ["_hidden"] = 1L });
+
+    public static double Records(RunningJob job)
+    {
+        for (var i = 1; i <= 3; i++)
+            job.Record(i, i * 10.0);
+        return 30;
+    }
+
+    public static double Cooperative(RunningJob job)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!job.Stopped() && watch.ElapsedMilliseconds < 30_000)
+            Thread.Sleep(5);
+        return job.Stopped() ? 42 : 0;
+    }
+}
