@@ -11,7 +11,7 @@ public class InProcessSpecs
     [CancelAfter(30_000)]
     public async Task Submitted_jobs_are_gathered_with_their_objectives(string method)
     {
-        await using var evaluator = JobEvaluator.Create(RunFunctions.RunFunctions.Add, method, new EvaluatorOptions { NumWorkers = 2 });
+        await using var evaluator = JobEvaluator.Create(TestFunctions.Add, method, new EvaluatorOptions { NumWorkers = 2 });
         evaluator.Submit(Enumerable.Range(0, 10).Select(i => Config(("x", i), ("y", 1))));
         var done = await evaluator.GatherAsync(GatherMode.All);
         Assert.That(done.Select(j => j.Objective!.Value).Order(), Is.EqualTo(Enumerable.Range(1, 10).Select(i => (double?)i)));

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Evaluator.Tests.RunFunctions;
 
 /// <summary>Run functions the tests load by name, in this process or in real worker processes.</summary>
-public static class RunFunctions
+public static class TestFunctions
 {
     public static double Add(IReadOnlyDictionary<string, object?> p) => Convert.ToDouble(p["x"]) + Convert.ToDouble(p["y"]);
 
