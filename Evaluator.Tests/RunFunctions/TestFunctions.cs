@@ -86,4 +86,12 @@ public static class TestFunctions
             Thread.Sleep(5);
         return job.Stopped() ? 42 : 0;
     }
+
+    public static (double, double) Tuple(RunningJob job) => (1.0, -1.0);
+
+    public static double ThrowOnOdd(RunningJob job)
+    {
+        var x = job.Get<int>("x");
+        return x % 2 == 1 ? throw new InvalidOperationException($"odd x={x}") : x;
+    }
 }
