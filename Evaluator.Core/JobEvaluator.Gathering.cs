@@ -147,9 +147,20 @@ public partial class JobEvaluator
     /// <summary>Receives completions from executor threads and wakes the gather; the only state shared with them.</summary>
     private sealed class CompletionQueue(JobEvaluator owner) : IJobSink
     {
+        // Wakes a waiting gather when the executor faults; never handed out.
+        private static readonly JobTicket FaultMarker = new(new Job("", 0, new Dictionary<string, object?>()), 0);
+
         private readonly Channel<JobTicket> _channel = Channel.CreateUnbounded<JobTicket>(new UnboundedChannelOptions { SingleReader = true });
 
         public double Now => owner.Now;
+
+        public EvaluatorException? Fault { get; private set; }
+
+        public void Faulted(EvaluatorException error)
+        {
+            Fault ??= error;
+            _channel.Writer.TryWrite(FaultMarker);
+        }
 
         public void Recorded(JobTicket ticket, double budget, double objective) => owner.Storage.StoreJobRecord(ticket.Job.Id, budget, objective);
 
@@ -165,7 +176,10 @@ public partial class JobEvaluator
         public bool TryCollect(List<JobTicket> into, int target)
         {
             while (_channel.Reader.TryRead(out var ticket))
-                into.Add(ticket);
+                if (ticket != FaultMarker)
+                    into.Add(ticket);
+            if (Fault is not null && into.Count < target)
+                throw Fault;
             return into.Count >= target;
         }
 

@@ -16,6 +16,8 @@ public partial class JobEvaluator
     {
         ArgumentNullException.ThrowIfNull(configs);
         ObjectDisposedException.ThrowIf(_closed, this);
+        if (_completions.Fault is { } fault)
+            throw fault;
         var batch = configs.ToList();
         for (var i = 0; i < batch.Count; i++)
         {

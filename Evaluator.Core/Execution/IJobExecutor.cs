@@ -27,4 +27,7 @@ internal interface IJobSink
 
     /// <summary>Hands a finished job to the next gather; called exactly once per ticket.</summary>
     void Completed(JobTicket ticket, RunOutcome outcome);
+
+    /// <summary>The executor cannot run jobs any more; the next Submit or gather throws <paramref name="error"/>.</summary>
+    void Faulted(EvaluatorException error);
 }

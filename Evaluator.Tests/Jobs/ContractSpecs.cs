@@ -6,6 +6,7 @@ namespace Evaluator.Tests.Jobs;
 /// <summary>The evaluator contract, the same for every backend.</summary>
 [TestFixture("serial")]
 [TestFixture("thread")]
+[TestFixture("loky")]
 [CancelAfter(60_000)]
 public class ContractSpecs(string method)
 {

@@ -1,0 +1,164 @@
+using System.Threading.Channels;
+using Evaluator.Core;
+using Evaluator.Core.Protocol;
+
+namespace Evaluator.WorkerHost;
+
+/// <summary>
+/// Handshake, load, then run jobs one after another. Frames are read on the main loop and jobs run on a thread of their own,
+/// so a Cancel or the end of stdin is seen while a job runs.
+/// </summary>
+internal sealed class Worker(Stream input, Stream output)
+{
+    private readonly FrameReader _reader = new(input);
+    private readonly FrameWriter _writer = new(output);
+    private readonly Lock _writeLock = new();
+    private readonly Channel<Run> _jobs = Channel.CreateUnbounded<Run>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Lock _cancelLock = new();
+    private readonly HashSet<long> _cancelledBeforeStart = [];
+    private RunFunctionInvoker? _invoker;
+    private long _current = -1;
+    private CancellationTokenSource? _currentCancellation;
+
+    public async Task<int> RunAsync()
+    {
+        Send(new Hello(WireFormat.ProtocolVersion, Environment.ProcessId), flush: true);
+        Thread? executor = null;
+        while (true)
+        {
+            Message? message;
+            try
+            {
+                message = await _reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ProtocolException e)
+            {
+                await Console.Error.WriteLineAsync($"Evaluator.WorkerHost {Environment.ProcessId}: {e.Message}").ConfigureAwait(false);
+                return 3;
+            }
+
+            switch (message)
+            {
+                case null:
+                    // The host is gone or closed our stdin: leave at once, even mid-job, so no worker outlives its host.
+                    Environment.Exit(0);
+                    return 0;
+                case Load load when _invoker is null:
+                    if (TryLoad(load))
+                    {
+                        executor = new Thread(Execute) { IsBackground = true, Name = "Evaluator job" };
+                        executor.Start();
+                    }
+                    break;
+                case Run run when _invoker is not null:
+                    _jobs.Writer.TryWrite(run);
+                    break;
+                case Cancel cancel:
+                    RequestCancel(cancel.Ticket);
+                    break;
+                case Shutdown:
+                    _jobs.Writer.TryComplete();
+                    executor?.Join();
+                    return 0;
+                default:
+                    await Console.Error.WriteLineAsync($"Evaluator.WorkerHost {Environment.ProcessId}: unexpected {message.GetType().Name} message.").ConfigureAwait(false);
+                    return 3;
+            }
+        }
+    }
+
+    private bool TryLoad(Load load)
+    {
+        try
+        {
+            var method = RunFunctionLoader.Load(new RunFunction(load.AssemblyPath, load.TypeName, load.MethodName));
+            _invoker = RunFunctionInvoker.Bind(method, load.Kwargs);
+            Send(new Loaded(), flush: true);
+            return true;
+        }
+        catch (Exception e)
+        {
+            Send(new LoadFailed(e is InvalidRunFunctionException ? e.Message : $"{e.GetType().FullName}: {e.Message}"), flush: true);
+            return false;
+        }
+    }
+
+    private void RequestCancel(long ticket)
+    {
+        lock (_cancelLock)
+        {
+            if (_current == ticket)
+                _currentCancellation?.Cancel();
+            else
+                _cancelledBeforeStart.Add(ticket);
+        }
+    }
+
+    private void Execute()
+    {
+        var reader = _jobs.Reader;
+        while (true)
+        {
+            if (!reader.TryRead(out var run))
+            {
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                    return;
+                continue;
+            }
+            var result = RunOne(run);
+            // Results of a burst of queued jobs go out in one write: flush only when nothing else is waiting.
+            Send(result, flush: !reader.TryPeek(out _));
+        }
+    }
+
+    private Result RunOne(Run run)
+    {
+        using var cancellation = new CancellationTokenSource();
+        lock (_cancelLock)
+        {
+            if (_cancelledBeforeStart.Remove(run.Ticket))
+                return new Result(run.Ticket, double.NaN, double.NaN, "F_CANCELLED", null, true, Empty, null, null, null, CancelRequested: true);
+            _current = run.Ticket;
+            _currentCancellation = cancellation;
+        }
+
+        var started = UnixMs();
+        var job = new RunningJob(run.JobId, run.Parameters, cancellation.Token,
+            (budget, objective) => Send(new Record(run.Ticket, budget, objective), flush: true));
+        RunOutcome outcome;
+        try
+        {
+            outcome = RunOutcome.FromReturnValue(_invoker!.InvokeAsync(job).AsTask().GetAwaiter().GetResult());
+        }
+        catch (Exception e)
+        {
+            outcome = RunOutcome.FromException(e);
+        }
+        var ended = UnixMs();
+
+        bool cancelRequested;
+        lock (_cancelLock)
+        {
+            cancelRequested = cancellation.IsCancellationRequested;
+            _current = -1;
+            _currentCancellation = null;
+        }
+        var objective = outcome.Objective;
+        return new Result(run.Ticket, started, ended, objective.Failure, objective.IsFailure ? null : [.. objective.Values], objective.IsScalar,
+            outcome.Metadata ?? Empty, outcome.Error?.Type, outcome.Error?.Message, outcome.Error?.StackTrace, cancelRequested);
+    }
+
+    private void Send(Message message, bool flush)
+    {
+        lock (_writeLock)
+        {
+            _writer.Write(message);
+            if (flush)
+                _writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static double UnixMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private static readonly IReadOnlyDictionary<string, object?> Empty = new Dictionary<string, object?>();
+}
