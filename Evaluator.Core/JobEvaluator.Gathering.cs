@@ -172,15 +172,23 @@ public partial class JobEvaluator
             _channel.Writer.TryWrite(ticket);
         }
 
-        /// <summary>Moves every completion available into <paramref name="into"/>; true once it holds <paramref name="target"/>.</summary>
+        /// <summary>Moves every completion available into <paramref name="into"/>; true once it holds <paramref name="target"/>. Throws once the executor faulted.</summary>
         public bool TryCollect(List<JobTicket> into, int target)
         {
             while (_channel.Reader.TryRead(out var ticket))
                 if (ticket != FaultMarker)
                     into.Add(ticket);
-            if (Fault is not null && into.Count < target)
+            if (Fault is not null)
                 throw Fault;
             return into.Count >= target;
+        }
+
+        /// <summary>Moves every completion left into <paramref name="into"/>, fault or not; for close.</summary>
+        public void TryCollectAll(List<JobTicket> into)
+        {
+            while (_channel.Reader.TryRead(out var ticket))
+                if (ticket != FaultMarker)
+                    into.Add(ticket);
         }
 
         public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);

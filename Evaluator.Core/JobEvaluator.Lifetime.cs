@@ -104,7 +104,7 @@ public partial class JobEvaluator
         _closed = true;
         _deadlineTimer?.Dispose();
         await _executor.CloseAsync().ConfigureAwait(false);
-        _completions.TryCollect(_collected, 0);
+        _completions.TryCollectAll(_collected);
         foreach (var ticket in _collected)
             Finish(ticket, JobStatus.Cancelled);
         _collected.Clear();

@@ -105,9 +105,8 @@ internal sealed class Worker(Stream input, Stream output)
                     return;
                 continue;
             }
-            var result = RunOne(run);
-            // Results of a burst of queued jobs go out in one write: flush only when nothing else is waiting.
-            Send(result, flush: !reader.TryPeek(out _));
+            // Flush every result before the next job starts: if that job crashes the process, this result is already out.
+            Send(RunOne(run), flush: true);
         }
     }
 

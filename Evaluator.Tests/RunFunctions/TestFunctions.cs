@@ -67,7 +67,12 @@ public static class TestFunctions
         return Environment.ProcessId;
     }
 
-    public static double ProcessId(RunningJob job) => Environment.ProcessId;
+    public static double ProcessIdOrSleep(RunningJob job, CancellationToken cancellationToken)
+    {
+        if (job.Parameters.TryGetValue("ms", out var ms))
+            Task.Delay(Convert.ToInt32(ms), cancellationToken).ContinueWith(_ => { }).Wait();
+        return Environment.ProcessId;
+    }
 
     public static RunResult WithMetadata(RunningJob job) =>
         new(job.Get<double>("x"), new Dictionary<string, object?> { ["size"] = 3L, ["note"] = "a, \"quoted\"\nline", ["_hidden"] = 1L });
@@ -93,5 +98,20 @@ public static class TestFunctions
     {
         var x = job.Get<int>("x");
         return x % 2 == 1 ? throw new InvalidOperationException($"odd x={x}") : x;
+    }
+
+    public static double StackOverflow(RunningJob job) => Recurse(job.Get<int>("x")) + 1;
+
+    private static double Recurse(int depth) => depth < 0 ? 0 : Recurse(depth + 1) + 1;
+
+    public static RunResult LargeResult(RunningJob job) =>
+        new(job.Get<double>("x"), new Dictionary<string, object?> { ["blob"] = new string('x', job.Get<int>("mb") << 20) });
+
+    public static double FailFastOnOdd(RunningJob job)
+    {
+        var x = job.Get<int>("x");
+        if (x % 2 == 1)
+            Environment.FailFast($"odd x={x}");
+        return x;
     }
 }
