@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Evaluator.Core.Protocol;
+
+namespace Evaluator.Tests.Protocol;
+
+[CancelAfter(30_000)]
+public class FramingSpecs
+{
+    private static readonly Dictionary<string, object?> Parameters = new() { ["x"] = 1.5, ["y"] = "a" };
+
+    [Test]
+    public async Task A_clean_end_of_stream_reads_as_null()
+    {
+        var reader = new FrameReader(new MemoryStream(Frames.Encode(new Loaded())));
+
+        Assert.That(await reader.ReadAsync(), Is.TypeOf<Loaded>());
+        Assert.That(await reader.ReadAsync(), Is.Null);
+        Assert.That(await reader.ReadAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task Many_messages_written_with_one_flush_read_back_in_order_from_one_stream_write()
+    {
+        var stream = new CountingStream();
+        var writer = new FrameWriter(stream);
+        for (int i = 0; i < 10_000; i++)
+            writer.Write(new Run(i, $"s.{i}", Parameters));
+
+        await writer.FlushAsync();
+        var messages = await Frames.DecodeAllAsync(stream.ToArray());
+
+        Assert.That(stream.Writes, Is.EqualTo(1));
+        Assert.That(writer.PendingBytes, Is.Zero);
+        Assert.That(messages.Cast<Run>().Select(run => run.Ticket), Is.EqualTo(Enumerable.Range(0, 10_000).Select(i => (long)i)));
+    }
+
+    [Test]
+    public async Task A_10_MB_string_in_a_Result_round_trips_through_a_pipe()
+    {
+        var pipe = new Pipe();
+        var writer = new FrameWriter(pipe.Writer.AsStream());
+        var reader = new FrameReader(pipe.Reader.AsStream());
+        string huge = new('x', 10 * 1024 * 1024);
+        var result = new Result(1, 0, 1, null, [1], true, new Dictionary<string, object?> { ["log"] = huge }, null, huge, null, false);
+
+        var sending = Task.Run(async () =>
+        {
+            await writer.WriteAsync(result);
+            await writer.WriteAsync(new Log("after"));
+            await pipe.Writer.CompleteAsync();
+        });
+        var received = await reader.ReadAsync();
+        var next = await reader.ReadAsync();
+        await sending;
+
+        Frames.AssertSameContents(received!, result);
+        Assert.That(next, Is.EqualTo(new Log("after")));
+        Assert.That(await reader.ReadAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task Frames_arriving_a_byte_at_a_time_read_whole()
+    {
+        byte[] bytes = Frames.Encode(new Run(1, "s.1", Parameters), new Cancel(1), new Shutdown());
+        var pipe = new Pipe();
+        var reader = new FrameReader(pipe.Reader.AsStream());
+
+        var sending = Task.Run(async () =>
+        {
+            foreach (byte b in bytes)
+                await pipe.Writer.WriteAsync(new[] { b });
+            await pipe.Writer.CompleteAsync();
+        });
+        var messages = new List<Message>();
+        while (await reader.ReadAsync() is { } message)
+            messages.Add(message);
+        await sending;
+
+        Assert.That(messages.Select(m => m.Kind), Is.EqualTo(new[] { MessageKind.Run, MessageKind.Cancel, MessageKind.Shutdown }));
+    }
+
+    [TestCase(1)]
+    [TestCase(3)]
+    public void A_truncated_header_is_a_protocol_error(int length)
+    {
+        byte[] bytes = Frames.Encode(new Loaded())[..length];
+
+        var error = Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+
+        Assert.That(error.Message, Is.EqualTo($"The stream ended {length} bytes into a 4-byte frame header."));
+    }
+
+    [Test]
+    public void A_truncated_payload_is_a_protocol_error()
+    {
+        byte[] frame = Frames.Encode(new Log("hello"));
+        byte[] bytes = frame[..^2];
+
+        var error = Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+
+        Assert.That(error.Message, Is.EqualTo($"The stream ended {frame.Length - 6} bytes into a {frame.Length - 4}-byte frame."));
+    }
+
+    [TestCase(0)]
+    [TestCase(-1)]
+    [TestCase(int.MinValue)]
+    public void A_zero_or_negative_length_is_a_protocol_error(int length)
+    {
+        byte[] bytes = Frames.WithHeader(length, new byte[10]);
+
+        Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+    }
+
+    [TestCase(int.MaxValue)]
+    [TestCase(WireFormat.DefaultMaxFrameLength + 1)]
+    [TestCase(200 * 1024 * 1024)]
+    public async Task A_forged_length_fails_fast_without_allocating_it(int length)
+    {
+        var stream = new MemoryStream(Frames.WithHeader(length, new byte[10]));
+        var reader = new FrameReader(stream);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var error = await CatchAsync(() => reader.ReadAsync().AsTask());
+
+        Assert.That(error, Is.TypeOf<ProtocolException>());
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(1024 * 1024));
+    }
+
+    [Test]
+    public void A_frame_over_a_configured_limit_is_refused_by_both_ends()
+    {
+        var log = new Log(new string('x', 100));
+        var reader = new FrameReader(new MemoryStream(Frames.Encode(log)), maxFrameLength: 64);
+        var writer = new FrameWriter(new MemoryStream(), maxFrameLength: 64);
+
+        var readError = Assert.ThrowsAsync<ProtocolException>(() => reader.ReadAsync().AsTask());
+        var writeError = Assert.Throws<ProtocolException>(() => writer.Write(log));
+
+        Assert.That(readError.Message, Does.Contain("frames hold 1 to 64 bytes"));
+        Assert.That(writeError.Message, Does.Contain("more than the 64-byte frame limit"));
+    }
+
+    [Test]
+    public async Task A_message_that_cannot_be_written_leaves_the_pending_frames_intact()
+    {
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        writer.Write(new Cancel(1));
+
+        var error = Assert.Throws<ProtocolException>(() =>
+            writer.Write(new Run(2, "s.2", new Dictionary<string, object?> { ["price"] = 1.5m })));
+        writer.Write(new Cancel(3));
+        await writer.FlushAsync();
+
+        Assert.That(error.Message, Does.Contain("System.Decimal"));
+        Assert.That(await Frames.DecodeAllAsync(stream.ToArray()), Is.EqualTo(new Message[] { new Cancel(1), new Cancel(3) }));
+    }
+
+    [Test]
+    public async Task The_header_is_the_little_endian_payload_length()
+    {
+        byte[] bytes = Frames.Encode(new Shutdown());
+
+        Assert.That(BinaryPrimitives.ReadInt32LittleEndian(bytes), Is.EqualTo(bytes.Length - 4));
+        Assert.That(await Frames.DecodeAllAsync(bytes), Is.EqualTo(new Message[] { new Shutdown() }));
+    }
+
+    private static async Task<Exception?> CatchAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return null;
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+    }
+
+    private sealed class CountingStream : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes++;
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+    }
+}
