@@ -45,6 +45,7 @@ internal sealed record RunOutcome(Objective Objective, IReadOnlyDictionary<strin
 
     private static RunOutcome FromObjectiveAndMetadata(object? objective, IReadOnlyDictionary<string, object?>? metadata)
     {
+        metadata = ToPlain(metadata);
         if (TryParseObjective(objective, out var parsed, out var problem))
             return new(parsed, metadata, null);
         return Invalid(problem) with { Metadata = metadata };
@@ -112,6 +113,14 @@ internal sealed record RunOutcome(Objective Objective, IReadOnlyDictionary<strin
             case Half h: number = (double)h; return true;
             default: number = 0; return false;
         }
+    }
+
+    // Metadata is stored, shared and sent between processes, so a value that is not plain data is kept as its text.
+    private static IReadOnlyDictionary<string, object?>? ToPlain(IReadOnlyDictionary<string, object?>? metadata)
+    {
+        if (metadata is null || metadata.Values.All(v => Protocol.PlainData.IsPlain(v, out _)))
+            return metadata;
+        return metadata.ToDictionary(e => e.Key, e => Protocol.PlainData.IsPlain(e.Value, out _) ? e.Value : e.Value?.ToString());
     }
 
     private static RunOutcome Invalid(string message) =>
