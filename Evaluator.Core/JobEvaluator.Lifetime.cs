@@ -32,9 +32,17 @@ public partial class JobEvaluator
                 _timeout = value;
                 _deadline = value is { } t ? Now + t.TotalSeconds : double.PositiveInfinity;
                 if (value is { } due)
-                    _deadlineTimer = _time.CreateTimer(_ => _executor.CancelAll(CancelReason.SearchTimeout), null, due, System.Threading.Timeout.InfiniteTimeSpan);
+                    _deadlineTimer = _time.CreateTimer(_ => OnDeadline(), null, due, System.Threading.Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    private void OnDeadline()
+    {
+        // Timers may fire a little early; from here on the search is past its deadline whatever the clock says.
+        lock (_deadlineLock)
+            _deadline = Math.Min(_deadline, Now);
+        _executor.CancelAll(CancelReason.SearchTimeout);
     }
 
     /// <summary>The time left before the search deadline (never negative); <c>null</c> when there is none.</summary>

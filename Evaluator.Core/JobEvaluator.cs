@@ -100,7 +100,7 @@ public partial class JobEvaluator : IAsyncDisposable, IDisposable
     /// <summary>Where searches and jobs are kept.</summary>
     public IJobStorage Storage { get; }
 
-    /// <summary>Whether a callback asked the search to stop (for example <c>SearchEarlyStopping</c>).</summary>
+    /// <summary>Whether a callback asked the search to stop (for example <see cref="SearchEarlyStopping"/>).</summary>
     public bool SearchStopped => _callbacks.Any(c => c.SearchStopped);
 
     /// <summary>Seconds since the evaluator was created; the clock of every <c>timestamp_*</c> metadata value.</summary>

@@ -170,6 +170,7 @@ internal sealed class WorkerPool : IJobExecutor
             return;
         var ticket = worker.InFlight[index];
         worker.InFlight.RemoveAt(index);
+        worker.Delivered--;
         ticket.WorkerPid = worker.Pid;
         ticket.StartedAt = double.IsNaN(result.StartedUnixMs) ? double.NaN : (result.StartedUnixMs - _unixMsAtZero) / 1000;
         ticket.EndedAt = double.IsNaN(result.EndedUnixMs) ? _sink.Now : (result.EndedUnixMs - _unixMsAtZero) / 1000;
@@ -208,7 +209,7 @@ internal sealed class WorkerPool : IJobExecutor
         {
             var ticket = worker.InFlight[i];
             ticket.WorkerPid = worker.Pid;
-            if (i > 0 || worker.ExitReason == WorkerExitReason.Stopped && !worker.CancelSent)
+            if (i > 0 || i >= worker.Delivered || worker.ExitReason == WorkerExitReason.Stopped && !worker.CancelSent)
             {
                 // Never started there: run it elsewhere, unless the search is stopping.
                 if (_closing || ticket.CancelReason != CancelReason.None)

@@ -68,6 +68,9 @@ internal sealed class WorkerProcess
 
     public int JobsSent { get; set; }
 
+    /// <summary>How many of <see cref="InFlight"/> reached the worker's stdin; the rest were written to a worker already dead.</summary>
+    public int Delivered { get; set; }
+
     /// <summary>When the job at the head of <see cref="InFlight"/> started, or the worker became idle.</summary>
     public double Since { get; set; }
 
@@ -249,6 +252,7 @@ internal sealed class WorkerProcess
         try
         {
             await _writer!.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            Delivered = InFlight.Count;
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {

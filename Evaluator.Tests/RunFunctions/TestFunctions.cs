@@ -114,4 +114,25 @@ public static class TestFunctions
             Environment.FailFast($"odd x={x}");
         return x;
     }
+
+    /// <summary>Two objectives <c>(x, -x)</c>; fails with <c>F_NEGATIVE</c> when <c>x</c> is negative.</summary>
+    public static object TwoObjectives(RunningJob job)
+    {
+        var x = job.Get<double>("x");
+        return x < 0 ? "F_NEGATIVE" : (x, -x);
+    }
+
+    /// <summary><see cref="WithMetadata"/>, but fails with <c>F_NEGATIVE</c> (and no metadata) when <c>x</c> is negative.</summary>
+    public static RunResult WithMetadataUnlessNegative(RunningJob job) =>
+        job.Get<double>("x") < 0 ? new RunResult("F_NEGATIVE") : WithMetadata(job);
+
+    /// <summary>Returns <c>x</c>, with a metadata key <c>late</c> only when <c>x</c> is 5 or more.</summary>
+    public static RunResult LateMetadata(RunningJob job)
+    {
+        var x = job.Get<double>("x");
+        return new RunResult(x, x >= 5 ? new Dictionary<string, object?> { ["late"] = "yes" } : null);
+    }
+
+    /// <summary>Always fails with <c>F_ALWAYS</c>.</summary>
+    public static string AlwaysFail(RunningJob job) => "F_ALWAYS";
 }
