@@ -157,7 +157,8 @@ internal sealed class Worker(Stream input, Stream output)
         }
     }
 
-    private static double UnixMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    // Sub-millisecond, like the host's clock: timestamps and the pool's estimate of job durations need it for short jobs.
+    private static double UnixMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
 
     private static readonly IReadOnlyDictionary<string, object?> Empty = new Dictionary<string, object?>();
 }

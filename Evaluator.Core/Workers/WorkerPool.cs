@@ -21,8 +21,16 @@ namespace Evaluator.Core.Workers;
 /// </summary>
 internal sealed class WorkerPool : IJobExecutor
 {
-    /// <summary>Jobs a worker holds at once: the one it runs and one prefetched, so it never waits for the host between jobs.</summary>
-    private const int Depth = 2;
+    /// <summary>
+    /// Jobs a worker holds at least: the one it runs and one prefetched, so it never waits for the host between jobs. Short jobs get
+    /// more (up to <see cref="MaxDepth"/>), about <see cref="InFlightBudgetMs"/> of estimated work per worker, so frames travel in
+    /// batches; long jobs keep this depth, so queued jobs stay cancellable in the host and the load stays balanced.
+    /// </summary>
+    private const int MinDepth = 2;
+
+    private const int MaxDepth = 64;
+
+    private const double InFlightBudgetMs = 2;
 
     /// <summary>How long a worker whose stdin was closed may take to exit before it is killed.</summary>
     private static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(5);
@@ -43,6 +51,8 @@ internal sealed class WorkerPool : IJobExecutor
     private bool _closing;
     private WorkerStartException? _fault;
     private double _timerDue = double.PositiveInfinity;
+    private double _averageJobMs = double.NaN;
+    private int _depth = MinDepth;
 
     public WorkerPool(RunFunction runFunction, IReadOnlyDictionary<string, object?> kwargs, EvaluatorOptions options, IJobSink sink)
     {
@@ -175,6 +185,7 @@ internal sealed class WorkerPool : IJobExecutor
         ticket.StartedAt = double.IsNaN(result.StartedUnixMs) ? double.NaN : (result.StartedUnixMs - _unixMsAtZero) / 1000;
         ticket.EndedAt = double.IsNaN(result.EndedUnixMs) ? _sink.Now : (result.EndedUnixMs - _unixMsAtZero) / 1000;
         _sink.Completed(ticket, ToOutcome(result));
+        AdaptDepth(result.EndedUnixMs - result.StartedUnixMs);
 
         if (index == 0)
             NextHead(worker);
@@ -182,6 +193,15 @@ internal sealed class WorkerPool : IJobExecutor
             worker.State = WorkerState.Retiring;
         if (worker.InFlight.Count == 0 && (worker.State == WorkerState.Retiring || _closing))
             StopWorker(worker);
+    }
+
+    /// <summary>Follows a moving average of how long jobs run and sets the prefetch depth from it.</summary>
+    private void AdaptDepth(double jobMs)
+    {
+        if (!double.IsFinite(jobMs) || jobMs < 0)
+            return;
+        _averageJobMs = double.IsNaN(_averageJobMs) ? jobMs : _averageJobMs + 0.1 * (jobMs - _averageJobMs);
+        _depth = (int)Math.Clamp(InFlightBudgetMs / Math.Max(_averageJobMs, 0.001), MinDepth, MaxDepth);
     }
 
     private bool ShouldRecycle(WorkerProcess worker) =>
@@ -317,7 +337,7 @@ internal sealed class WorkerPool : IJobExecutor
         if (_queue.Count > 0)
         {
             // Round-robin, filling every idle worker before any prefetch, so work spreads evenly.
-            for (var depth = 1; depth <= Depth && _queue.Count > 0; depth++)
+            for (var depth = 1; depth <= _depth && _queue.Count > 0; depth++)
                 foreach (var worker in _workers)
                 {
                     if (_queue.Count == 0)
