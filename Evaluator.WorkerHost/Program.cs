@@ -4,4 +4,4 @@ using Evaluator.WorkerHost;
 
 var frames = Console.OpenStandardOutput();
 Console.SetOut(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
-return await new Worker(Console.OpenStandardInput(), frames).RunAsync().ConfigureAwait(false);
+return new Worker(Console.OpenStandardInput(), frames).Run();

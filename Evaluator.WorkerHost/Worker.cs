@@ -1,39 +1,40 @@
-using System.Threading.Channels;
 using Evaluator.Core;
 using Evaluator.Core.Protocol;
 
 namespace Evaluator.WorkerHost;
 
 /// <summary>
-/// Handshake, load, then run jobs one after another. Frames are read on the main loop and jobs run on a thread of their own,
-/// so a Cancel or the end of stdin is seen while a job runs.
+/// Handshake, load, then run jobs one after another. Frames are read on the main thread and jobs run on a thread of their own,
+/// so a Cancel or the end of stdin is seen while a job runs. Both threads block in plain reads and waits, never on the thread
+/// pool: on a small machine every hop and spin there costs the host and the other workers CPU.
 /// </summary>
 internal sealed class Worker(Stream input, Stream output)
 {
     private readonly FrameReader _reader = new(input);
     private readonly FrameWriter _writer = new(output);
     private readonly Lock _writeLock = new();
-    private readonly Channel<Run> _jobs = Channel.CreateUnbounded<Run>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Queue<Run> _jobs = new();
+    private bool _noMoreJobs;
     private readonly Lock _cancelLock = new();
     private readonly HashSet<long> _cancelledBeforeStart = [];
     private RunFunctionInvoker? _invoker;
     private long _current = -1;
     private CancellationTokenSource? _currentCancellation;
 
-    public async Task<int> RunAsync()
+    public int Run()
     {
-        Send(new Hello(WireFormat.ProtocolVersion, Environment.ProcessId), flush: true);
+        Send(new Hello(WireFormat.ProtocolVersion, Environment.ProcessId));
         Thread? executor = null;
         while (true)
         {
             Message? message;
             try
             {
-                message = await _reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                message = _reader.Read();
             }
             catch (ProtocolException e)
             {
-                await Console.Error.WriteLineAsync($"Evaluator.WorkerHost {Environment.ProcessId}: {e.Message}").ConfigureAwait(false);
+                Console.Error.WriteLine($"Evaluator.WorkerHost {Environment.ProcessId}: {e.Message}");
                 return 3;
             }
 
@@ -51,17 +52,25 @@ internal sealed class Worker(Stream input, Stream output)
                     }
                     break;
                 case Run run when _invoker is not null:
-                    _jobs.Writer.TryWrite(run);
+                    lock (_jobs)
+                    {
+                        _jobs.Enqueue(run);
+                        Monitor.Pulse(_jobs);
+                    }
                     break;
                 case Cancel cancel:
                     RequestCancel(cancel.Ticket);
                     break;
                 case Shutdown:
-                    _jobs.Writer.TryComplete();
+                    lock (_jobs)
+                    {
+                        _noMoreJobs = true;
+                        Monitor.Pulse(_jobs);
+                    }
                     executor?.Join();
                     return 0;
                 default:
-                    await Console.Error.WriteLineAsync($"Evaluator.WorkerHost {Environment.ProcessId}: unexpected {message.GetType().Name} message.").ConfigureAwait(false);
+                    Console.Error.WriteLine($"Evaluator.WorkerHost {Environment.ProcessId}: unexpected {message.GetType().Name} message.");
                     return 3;
             }
         }
@@ -73,12 +82,12 @@ internal sealed class Worker(Stream input, Stream output)
         {
             var method = RunFunctionLoader.Load(new RunFunction(load.AssemblyPath, load.TypeName, load.MethodName));
             _invoker = RunFunctionInvoker.Bind(method, load.Kwargs);
-            Send(new Loaded(), flush: true);
+            Send(new Loaded());
             return true;
         }
         catch (Exception e)
         {
-            Send(new LoadFailed(e is InvalidRunFunctionException ? e.Message : $"{e.GetType().FullName}: {e.Message}"), flush: true);
+            Send(new LoadFailed(e is InvalidRunFunctionException ? e.Message : $"{e.GetType().FullName}: {e.Message}"));
             return false;
         }
     }
@@ -96,17 +105,18 @@ internal sealed class Worker(Stream input, Stream output)
 
     private void Execute()
     {
-        var reader = _jobs.Reader;
         while (true)
         {
-            if (!reader.TryRead(out var run))
+            Run run;
+            lock (_jobs)
             {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                while (_jobs.Count == 0 && !_noMoreJobs)
+                    Monitor.Wait(_jobs);
+                if (!_jobs.TryDequeue(out run!))
                     return;
-                continue;
             }
-            // Flush every result before the next job starts: if that job crashes the process, this result is already out.
-            Send(RunOne(run), flush: true);
+            // Every result is sent before the next job starts: if that job crashes the process, this result is already out.
+            Send(RunOne(run));
         }
     }
 
@@ -123,7 +133,7 @@ internal sealed class Worker(Stream input, Stream output)
 
         var started = UnixMs();
         var job = new RunningJob(run.JobId, run.Parameters, cancellation.Token,
-            (budget, objective) => Send(new Record(run.Ticket, budget, objective), flush: true));
+            (budget, objective) => Send(new Record(run.Ticket, budget, objective)));
         RunOutcome outcome;
         try
         {
@@ -147,13 +157,12 @@ internal sealed class Worker(Stream input, Stream output)
             outcome.Metadata ?? Empty, outcome.Error?.Type, outcome.Error?.Message, outcome.Error?.StackTrace, cancelRequested);
     }
 
-    private void Send(Message message, bool flush)
+    private void Send(Message message)
     {
         lock (_writeLock)
         {
             _writer.Write(message);
-            if (flush)
-                _writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            _writer.Flush();
         }
     }
 

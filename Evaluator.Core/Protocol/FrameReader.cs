@@ -3,8 +3,9 @@ using System.Buffers.Binary;
 namespace Evaluator.Core.Protocol;
 
 // A frame is a 4-byte little-endian payload length, then that many bytes holding one message.
-// One reader per stream, one ReadAsync at a time; a cancelled or failed read leaves the stream
-// mid-frame, so the channel is dead after it.
+// The reader reads ahead into its buffer, so a burst of small frames costs one system call, not two
+// per frame. One reader per stream, one read at a time; a cancelled or failed read leaves the
+// stream mid-frame, so the channel is dead after it.
 internal sealed class FrameReader
 {
     private const int InitialBufferLength = 4 * 1024;
@@ -13,6 +14,8 @@ internal sealed class FrameReader
     private readonly Stream _stream;
     private readonly int _maxFrameLength;
     private byte[] _buffer = new byte[InitialBufferLength];
+    private int _start;
+    private int _end;
 
     public FrameReader(Stream stream, int maxFrameLength = WireFormat.DefaultMaxFrameLength)
     {
@@ -22,42 +25,67 @@ internal sealed class FrameReader
     }
 
     /// <returns>The next message, or null when the stream ends cleanly between frames.</returns>
-    public async ValueTask<Message?> ReadAsync(CancellationToken cancellationToken = default)
-    {
-        int headerLength = await _stream
-            .ReadAtLeastAsync(_buffer.AsMemory(0, sizeof(int)), sizeof(int), throwOnEndOfStream: false, cancellationToken)
-            .ConfigureAwait(false);
-        if (headerLength == 0)
-            return null;
-        if (headerLength < sizeof(int))
-            throw new ProtocolException($"The stream ended {headerLength} bytes into a 4-byte frame header.");
+    public ValueTask<Message?> ReadAsync(CancellationToken cancellationToken = default) => ReadCoreAsync(sync: false, cancellationToken);
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(_buffer);
+    /// <summary>Blocks until the next message; for a thread of its own, where waiting costs no thread-pool hop.</summary>
+    /// <returns>The next message, or null when the stream ends cleanly between frames.</returns>
+    public Message? Read()
+    {
+        // With sync, every await below meets a completed task, so this never blocks on the thread pool.
+        var read = ReadCoreAsync(sync: true, CancellationToken.None);
+        return read.IsCompleted ? read.Result : throw new InvalidOperationException("A synchronous frame read did not complete synchronously.");
+    }
+
+    private async ValueTask<Message?> ReadCoreAsync(bool sync, CancellationToken cancellationToken)
+    {
+        if (!await FillAsync(sizeof(int), sync, cancellationToken).ConfigureAwait(false))
+        {
+            if (_end == _start)
+                return null;
+            throw new ProtocolException($"The stream ended {_end - _start} bytes into a 4-byte frame header.");
+        }
+
+        int length = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start));
         if (length <= 0 || length > _maxFrameLength)
             throw new ProtocolException($"A frame header claims {length} bytes; frames hold 1 to {_maxFrameLength} bytes.");
 
-        await ReadPayloadAsync(length, cancellationToken).ConfigureAwait(false);
-        var message = WireFormat.Deserialize(_buffer.AsMemory(0, length));
+        if (!await FillAsync(sizeof(int) + length, sync, cancellationToken).ConfigureAwait(false))
+            throw new ProtocolException($"The stream ended {_end - _start - sizeof(int)} bytes into a {length}-byte frame.");
+        var message = WireFormat.Deserialize(_buffer.AsMemory(_start + sizeof(int), length));
+        _start += sizeof(int) + length;
 
-        if (_buffer.Length > RetainedBufferLength)
+        if (_start == _end && _buffer.Length > RetainedBufferLength)
+        {
+            // One huge message should not pin its buffer for the life of the channel.
             _buffer = new byte[InitialBufferLength];
+            _start = _end = 0;
+        }
         return message;
     }
 
-    // The buffer grows only as bytes arrive, so a forged length with little behind it costs nothing.
-    private async ValueTask ReadPayloadAsync(int length, CancellationToken cancellationToken)
+    // Makes `count` bytes available from _start; false when the stream ends first. The buffer grows only as bytes arrive,
+    // so a forged length with little behind it costs nothing.
+    private async ValueTask<bool> FillAsync(int count, bool sync, CancellationToken cancellationToken)
     {
-        for (int received = 0; received < length;)
+        while (_end - _start < count)
         {
-            if (received == _buffer.Length)
-                Array.Resize(ref _buffer, (int)Math.Min(length, 2L * _buffer.Length));
+            if (_start > 0)
+            {
+                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+                _end -= _start;
+                _start = 0;
+            }
+            if (_end == _buffer.Length)
+                Array.Resize(ref _buffer, (int)Math.Min(Math.Max(count, InitialBufferLength), 2L * _buffer.Length));
 
-            int read = await _stream
-                .ReadAsync(_buffer.AsMemory(received, Math.Min(length, _buffer.Length) - received), cancellationToken)
-                .ConfigureAwait(false);
+            var free = _buffer.AsMemory(_end);
+            int read = sync
+                ? _stream.Read(free.Span)
+                : await _stream.ReadAsync(free, cancellationToken).ConfigureAwait(false);
             if (read == 0)
-                throw new ProtocolException($"The stream ended {received} bytes into a {length}-byte frame.");
-            received += read;
+                return false;
+            _end += read;
         }
+        return true;
     }
 }

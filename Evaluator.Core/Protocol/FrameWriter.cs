@@ -46,8 +46,24 @@ internal sealed class FrameWriter
             _pending.ResetWrittenCount();
         }
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        TrimBuffers();
+    }
 
-        // One huge message should not pin its buffers for the life of the worker.
+    /// <summary>Sends the pending frames with a blocking write; for a thread of its own.</summary>
+    public void Flush()
+    {
+        if (_pending.WrittenCount > 0)
+        {
+            _stream.Write(_pending.WrittenSpan);
+            _pending.ResetWrittenCount();
+        }
+        _stream.Flush();
+        TrimBuffers();
+    }
+
+    // One huge message should not pin its buffers for the life of the worker.
+    private void TrimBuffers()
+    {
         if (_pending.Capacity > RetainedBufferLength)
             _pending = new ArrayBufferWriter<byte>();
         if (_payload.Capacity > RetainedBufferLength)
