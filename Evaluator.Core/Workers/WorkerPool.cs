@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Evaluator.Core.Execution;
 using Evaluator.Core.Protocol;
 using Polly;
@@ -38,7 +37,7 @@ internal sealed class WorkerPool : IJobExecutor
     private readonly EvaluatorOptions _options;
     private readonly IJobSink _sink;
     private readonly WorkerLaunch _launch;
-    private readonly Channel<Event> _events = Channel.CreateUnbounded<Event>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Inbox<Event> _events = new();
     private readonly LinkedList<JobTicket> _queue = new();
     private readonly List<WorkerProcess> _workers = [];
     private readonly ResiliencePipeline _startPipeline;
@@ -60,7 +59,7 @@ internal sealed class WorkerPool : IJobExecutor
         _sink = sink;
         _launch = WorkerLaunch.Resolve(options, runFunction, kwargs);
         _unixMsAtZero = UnixMs() - sink.Now * 1000;
-        _timer = TimeProvider.System.CreateTimer(_ => _events.Writer.TryWrite(Tick.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = TimeProvider.System.CreateTimer(_ => _events.Post(Tick.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _startPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -81,31 +80,32 @@ internal sealed class WorkerPool : IJobExecutor
             .Build();
         for (var i = 0; i < options.NumWorkers; i++)
             StartWorker();
-        _ = Task.Factory.StartNew(RunLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        new Thread(RunLoop) { IsBackground = true, Name = "Evaluator worker pool" }.Start();
     }
 
     public int NumWorkers => _options.NumWorkers;
 
-    public void Enqueue(JobTicket ticket) => _events.Writer.TryWrite(new Enqueued(ticket));
+    public void Enqueue(JobTicket ticket) => _events.Post(new Enqueued(ticket));
 
-    public void CancelAll(CancelReason reason) => _events.Writer.TryWrite(new CancelAllRequested(reason));
+    public void CancelAll(CancelReason reason) => _events.Post(new CancelAllRequested(reason));
 
     public Task CloseAsync()
     {
-        _events.Writer.TryWrite(new CancelAllRequested(CancelReason.Close));
+        _events.Post(new CancelAllRequested(CancelReason.Close));
         return _closed.Task;
     }
 
-    private async Task RunLoopAsync()
+    private void RunLoop()
     {
-        var reader = _events.Reader;
+        var batch = new List<Event>();
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                while (reader.TryRead(out var e))
+                _events.TakeAll(ref batch);
+                foreach (var e in batch)
                     Handle(e);
-                await DispatchAsync().ConfigureAwait(false);
+                Dispatch();
                 if (_closing && _workers.Count == 0 && _starting == 0)
                     break;
                 ArmTimer();
@@ -332,7 +332,7 @@ internal sealed class WorkerPool : IJobExecutor
         worker.KillAt = _sink.Now + _options.KillGracePeriod.TotalSeconds;
     }
 
-    private async ValueTask DispatchAsync()
+    private void Dispatch()
     {
         if (_queue.Count > 0)
         {
@@ -355,7 +355,7 @@ internal sealed class WorkerPool : IJobExecutor
                 }
         }
         foreach (var worker in _workers)
-            await worker.FlushAsync().ConfigureAwait(false);
+            worker.Flush();
 
         // A worker that reached its job limit with nothing left to run is replaced now.
         foreach (var worker in _workers)
@@ -390,9 +390,9 @@ internal sealed class WorkerPool : IJobExecutor
             try
             {
                 var worker = await _startPipeline.ExecuteAsync(
-                    async ct => await WorkerProcess.StartAsync(_launch, index, _events.Writer, ct).ConfigureAwait(false),
+                    async ct => await WorkerProcess.StartAsync(_launch, index, _events, ct).ConfigureAwait(false),
                     _stopStarting.Token).ConfigureAwait(false);
-                _events.Writer.TryWrite(new Started(worker));
+                _events.Post(new Started(worker));
             }
             catch (Exception e)
             {
@@ -400,7 +400,7 @@ internal sealed class WorkerPool : IJobExecutor
                     e is BrokenCircuitException
                         ? $"Worker processes ('{_launch.Description}') failed to start several times in a row, so the evaluator stopped starting them."
                         : $"A worker process ('{_launch.Description}') could not be started: {e.Message}", e);
-                _events.Writer.TryWrite(new StartFailed(error));
+                _events.Post(new StartFailed(error));
             }
         });
     }

@@ -43,13 +43,13 @@ internal sealed class WorkerProcess
     private readonly TaskCompletionSource _closeStdin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly Queue<string> _stderrTail = new();
-    private readonly ChannelWriter<WorkerPool.Event> _events;
+    private readonly Inbox<WorkerPool.Event> _events;
     private FrameWriter? _writer;
     private volatile bool _attached;
     private string? _protocolError;
     private Process? _process;
 
-    private WorkerProcess(int index, ChannelWriter<WorkerPool.Event> events)
+    private WorkerProcess(int index, Inbox<WorkerPool.Event> events)
     {
         Index = index;
         _events = events;
@@ -89,7 +89,7 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>Starts a worker and waits until it has loaded the run function; throws <see cref="WorkerStartException"/> otherwise.</summary>
-    public static async Task<WorkerProcess> StartAsync(WorkerLaunch launch, int index, ChannelWriter<WorkerPool.Event> events, CancellationToken cancellationToken)
+    public static async Task<WorkerProcess> StartAsync(WorkerLaunch launch, int index, Inbox<WorkerPool.Event> events, CancellationToken cancellationToken)
     {
         var worker = new WorkerProcess(index, events);
         await worker.LaunchAsync(launch, cancellationToken).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal sealed class WorkerProcess
                 // Keep stdin open until the pool closes it; CliWrap cancels ct when the process exits.
                 await _closeStdin.Task.WaitAsync(ct).ConfigureAwait(false);
             }))
-            .WithStandardOutputPipe(PipeTarget.Create((stdout, _) => ReadFramesAsync(stdout)))
+            .WithStandardOutputPipe(PipeTarget.Create((stdout, _) => ReadFramesOnOwnThread(stdout)))
             .WithStandardErrorPipe(PipeTarget.ToDelegate(AddStderrLine));
 
         CommandTask<CommandResult> execution;
@@ -195,18 +195,38 @@ internal sealed class WorkerProcess
         _handshake.Writer.TryComplete();
         _kill.Dispose();
         if (_attached)
-            _events.TryWrite(new WorkerPool.Exited(this, LastExitCode));
+            _events.Post(new WorkerPool.Exited(this, LastExitCode));
     }
 
-    private async Task ReadFramesAsync(Stream stdout)
+    // A blocking read on a thread of its own wakes once per burst of frames; async reads cost thread-pool hops per read,
+    // and blocking reads on pool threads once stalled the pool for a second on two cores.
+    private Task ReadFramesOnOwnThread(Stream stdout)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                ReadFrames(stdout);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        }) { IsBackground = true, Name = $"Evaluator worker {Index} frames" }.Start();
+        return done.Task;
+    }
+
+    private void ReadFrames(Stream stdout)
     {
         var reader = new FrameReader(stdout);
         try
         {
-            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false) is { } message)
+            while (reader.Read() is { } message)
             {
                 if (_attached)
-                    _events.TryWrite(new WorkerPool.Frame(this, message));
+                    _events.Post(new WorkerPool.Frame(this, message));
                 else
                 {
                     // Frames after Loaded belong to the pool; flip before handing Loaded over so none is lost.
@@ -247,11 +267,11 @@ internal sealed class WorkerProcess
         }
     }
 
-    public async ValueTask FlushAsync()
+    public void Flush()
     {
         try
         {
-            await _writer!.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            _writer!.Flush();
             Delivered = InFlight.Count;
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)

@@ -36,6 +36,32 @@ public class FramingSpecs
     }
 
     [Test]
+    public void The_blocking_reader_takes_a_burst_of_frames_in_few_reads_and_joins_frames_split_across_reads()
+    {
+        var bytes = Frames.Encode(Enumerable.Range(0, 1_000).Select(i => (Message)new Run(i, $"s.{i}", Parameters)).ToArray());
+        var whole = new ReadCountingStream(bytes, maxChunk: int.MaxValue);
+        var trickle = new ReadCountingStream(bytes, maxChunk: 3);
+
+        var fromWhole = ReadAll(new FrameReader(whole));
+        var fromTrickle = ReadAll(new FrameReader(trickle));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fromWhole.Cast<Run>().Select(run => run.Ticket), Is.EqualTo(Enumerable.Range(0, 1_000).Select(i => (long)i)));
+            Assert.That(fromTrickle.Cast<Run>().Select(run => run.Ticket), Is.EqualTo(Enumerable.Range(0, 1_000).Select(i => (long)i)));
+            Assert.That(whole.Reads, Is.LessThan(bytes.Length / 1_000), "frames are read ahead, not one system call per frame");
+        });
+
+        static List<Message> ReadAll(FrameReader reader)
+        {
+            var messages = new List<Message>();
+            while (reader.Read() is { } message)
+                messages.Add(message);
+            return messages;
+        }
+    }
+
+    [Test]
     public async Task A_10_MB_string_in_a_Result_round_trips_through_a_pipe()
     {
         var pipe = new Pipe();
@@ -187,6 +213,18 @@ public class FramingSpecs
         {
             Writes++;
             return base.WriteAsync(buffer, cancellationToken);
+        }
+    }
+
+    // Hands out at most maxChunk bytes per read, as a pipe may, and counts the reads.
+    private sealed class ReadCountingStream(byte[] bytes, int maxChunk) : MemoryStream(bytes)
+    {
+        public int Reads { get; private set; }
+
+        public override int Read(Span<byte> buffer)
+        {
+            Reads++;
+            return base.Read(buffer[..Math.Min(buffer.Length, maxChunk)]);
         }
     }
 }
