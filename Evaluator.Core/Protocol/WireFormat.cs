@@ -17,12 +17,11 @@ internal static class WireFormat
 
     // The frame code calls the formatters directly; the resolver serves anyone who goes through
     // MessagePackSerializer with these options. Never the typeless resolver: it instantiates any type
-    // the peer names, and plain data needs none.
-    public static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            new IMessagePackFormatter[] { MessageFormatter.Instance, PlainDataFormatter.Instance },
-            new IFormatterResolver[] { StandardResolver.Instance }))
-        .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(MaxNesting));
+    // the peer names, and plain data needs none. Nor the standard resolvers: their dynamic ones emit
+    // code when first touched, which once cost a new worker tens of milliseconds before its Hello.
+    public static readonly MessagePackSerializerOptions Options =
+        new MessagePackSerializerOptions(CompositeResolver.Create(MessageFormatter.Instance, PlainDataFormatter.Instance))
+            .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(MaxNesting));
 
     public static void Serialize(IBufferWriter<byte> output, Message message)
     {
