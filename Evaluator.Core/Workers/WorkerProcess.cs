@@ -348,7 +348,7 @@ internal sealed record WorkerLaunch(
         var path = options.WorkerPath ?? FindBesideApplication()
             ?? throw new WorkerStartException(
                 $"The worker {WorkerName}.dll was found neither in '{AppContext.BaseDirectory}' nor beside Evaluator.Core; "
-                + "reference the Evaluator.WorkerHost project (or package) from your application, or set EvaluatorOptions.WorkerPath.");
+                + "reference the Evaluator.Core package (it copies the worker into your output) or the Evaluator.WorkerHost project, or set EvaluatorOptions.WorkerPath.");
         path = Path.GetFullPath(path);
         var environment = options.WorkerEnvironment.ToDictionary(e => e.Key, e => (string?)e.Value);
         var runFunction2 = runFunction with { AssemblyPath = Path.GetFullPath(runFunction.AssemblyPath) };
