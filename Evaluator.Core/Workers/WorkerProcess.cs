@@ -302,13 +302,21 @@ internal sealed class WorkerProcess
         }
     }
 
-    /// <summary>The resident memory of the worker process, in bytes.</summary>
+    /// <summary>The resident memory of the worker process, in bytes; 0 once it has exited (its exit event follows).</summary>
     public long ResidentBytes()
     {
         if (_process is null)
             return 0;
-        _process.Refresh();
-        return _process.WorkingSet64;
+        try
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+        catch (InvalidOperationException)
+        {
+            // It died between its last result and this check, which happens under crashes.
+            return 0;
+        }
     }
 
     public static string DescribeExit(int? exitCode) => exitCode switch
