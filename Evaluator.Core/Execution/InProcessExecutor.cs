@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 namespace Evaluator.Core.Execution;
 
 /// <summary>
@@ -11,7 +9,9 @@ internal sealed class InProcessExecutor : IJobExecutor
     private readonly RunFunctionInvoker _invoker;
     private readonly TimeSpan? _jobTimeout;
     private readonly IJobSink _sink;
-    private readonly Channel<JobTicket> _queue = Channel.CreateUnbounded<JobTicket>();
+    // A plain lock and wait: a worker thread wakes on one signal, with no thread-pool hop or spin between jobs.
+    private readonly Queue<JobTicket> _queue = new();
+    private bool _queueClosed;
     private readonly Dictionary<JobTicket, CancellationTokenSource> _running = [];
     private readonly Thread[] _threads;
     private CancelReason _cancelAll;
@@ -33,8 +33,16 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     public void Enqueue(JobTicket ticket)
     {
-        if (!_queue.Writer.TryWrite(ticket))
-            _sink.Completed(ticket, Cancelled(ticket));
+        lock (_queue)
+        {
+            if (!_queueClosed)
+            {
+                _queue.Enqueue(ticket);
+                Monitor.Pulse(_queue);
+                return;
+            }
+        }
+        _sink.Completed(ticket, Cancelled(ticket));
     }
 
     public void CancelAll(CancelReason reason)
@@ -50,7 +58,11 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     public async Task CloseAsync()
     {
-        _queue.Writer.TryComplete();
+        lock (_queue)
+        {
+            _queueClosed = true;
+            Monitor.PulseAll(_queue);
+        }
         CancelAll(CancelReason.Close);
         foreach (var thread in _threads)
             await Task.Run(thread.Join).ConfigureAwait(false);
@@ -58,14 +70,16 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     private void Work()
     {
-        var reader = _queue.Reader;
         while (true)
         {
-            if (!reader.TryRead(out var ticket))
+            JobTicket ticket;
+            lock (_queue)
             {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                while (_queue.Count == 0 && !_queueClosed)
+                    Monitor.Wait(_queue);
+                // Jobs still queued at close are run, and see the close as their cancellation.
+                if (!_queue.TryDequeue(out ticket!))
                     return;
-                continue;
             }
             Run(ticket);
         }
