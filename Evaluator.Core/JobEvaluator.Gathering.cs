@@ -8,43 +8,66 @@ public partial class JobEvaluator
     private readonly List<JobTicket> _collected = [];
     private readonly HashSet<string> _localIds = [];
     private readonly List<string> _otherPending = [];
+    private readonly Lock _otherLock = new();
+    // Held by the running gather; close takes it for good, so a gather and close never touch _collected at once.
+    private readonly SemaphoreSlim _gatherGate = new(1, 1);
     private int _knownJobIds;
+    [ThreadStatic]
+    private static List<JobEvaluator>? t_callbackOwners;
 
     /// <summary>
     /// Waits for finished jobs. <see cref="GatherMode.All"/>: every job submitted so far (empty when none is pending).
     /// <see cref="GatherMode.Batch"/>: at least <paramref name="size"/> jobs (or all pending, if fewer), plus any others already done.
     /// </summary>
+    /// <remarks>
+    /// <para>Each finished job is stored, counted in <see cref="NumJobsGathered"/> and returned by exactly one gather (or, if none gathers
+    /// it, finished by <see cref="CloseAsync"/>). Callbacks run on the calling thread, after every job of the gather is stored and counted.</para>
+    /// <para>A callback that throws does not stop the others: every callback still sees every job (<see cref="EvaluatorCallback.OnDone"/>)
+    /// and the result (<see cref="EvaluatorCallback.OnGather"/>); then the gather throws a <see cref="CallbackException"/> whose
+    /// <see cref="CallbackException.Result"/> holds the jobs it would have returned. Those jobs are gathered: the next gather does not
+    /// return them again.</para>
+    /// <para>When <see cref="CloseAsync"/> runs on another thread while a gather waits, the gather stops waiting and returns promptly with the
+    /// jobs finished so far (perhaps fewer than asked for, perhaps none); close cancels the rest and reports them to
+    /// <see cref="EvaluatorCallback.OnDone"/>. A gather that starts after close throws <see cref="ObjectDisposedException"/>.</para>
+    /// <para>When <paramref name="cancellationToken"/> fires, the gather throws <see cref="OperationCanceledException"/>; the jobs it had
+    /// collected stay for the next gather.</para>
+    /// </remarks>
     /// <exception cref="InvalidOperationException">Batch mode with no job pending, or another gather is running.</exception>
+    /// <exception cref="CallbackException">A callback threw; the jobs are in <see cref="CallbackException.Result"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The evaluator is closed.</exception>
     public async Task<GatherResult> GatherAsync(GatherMode mode = GatherMode.All, int size = 1, CancellationToken cancellationToken = default)
     {
         var target = BeginGather(mode, size);
         try
         {
-            while (!_completions.TryCollect(_collected, target))
+            while (!_completions.TryCollect(_collected, target) && !_closed)
                 if (!await _completions.WaitAsync(cancellationToken).ConfigureAwait(false))
                     break;
             return FinishGather();
         }
         finally
         {
-            Volatile.Write(ref _gathering, 0);
+            _gatherGate.Release();
         }
     }
 
     /// <summary>Blocks until finished jobs are available; see <see cref="GatherAsync"/>. Callbacks run on the calling thread.</summary>
+    /// <exception cref="InvalidOperationException">Batch mode with no job pending, or another gather is running.</exception>
+    /// <exception cref="CallbackException">A callback threw; the jobs are in <see cref="CallbackException.Result"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The evaluator is closed.</exception>
     public GatherResult Gather(GatherMode mode = GatherMode.All, int size = 1)
     {
         var target = BeginGather(mode, size);
         try
         {
-            while (!_completions.TryCollect(_collected, target))
+            while (!_completions.TryCollect(_collected, target) && !_closed)
                 if (!_completions.WaitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
                     break;
             return FinishGather();
         }
         finally
         {
-            Volatile.Write(ref _gathering, 0);
+            _gatherGate.Release();
         }
     }
 
@@ -57,24 +80,32 @@ public partial class JobEvaluator
     {
         if (!_storageShared)
             return [];
-        var ids = Storage.LoadAllJobIds(SearchId);
-        for (; _knownJobIds < ids.Count; _knownJobIds++)
-            if (!_localIds.Contains(ids[_knownJobIds]))
-                _otherPending.Add(ids[_knownJobIds]);
-
-        var done = new List<Job>();
-        _otherPending.RemoveAll(id =>
+        lock (_otherLock)
         {
-            var stored = Storage.LoadJob(id);
-            if (!stored.HasOutput)
-                return false;
-            var job = new Job(id, ParseNumber(id), stored.In, new Dictionary<string, object?>(stored.Metadata));
-            var outcome = RunOutcome.FromReturnValue(stored.Out);
-            job.Complete(outcome.Objective, null, outcome.Error, stored.Status is JobStatus.Cancelled ? JobStatus.Cancelled : JobStatus.Done);
-            done.Add(job);
-            return true;
-        });
-        return done;
+            var ids = Storage.LoadAllJobIds(SearchId);
+            for (; _knownJobIds < ids.Count; _knownJobIds++)
+            {
+                bool local;
+                lock (_localIds)
+                    local = _localIds.Contains(ids[_knownJobIds]);
+                if (!local)
+                    _otherPending.Add(ids[_knownJobIds]);
+            }
+
+            var done = new List<Job>();
+            _otherPending.RemoveAll(id =>
+            {
+                var stored = Storage.LoadJob(id);
+                if (!stored.HasOutput)
+                    return false;
+                var job = new Job(id, ParseNumber(id), stored.In, new Dictionary<string, object?>(stored.Metadata));
+                var outcome = RunOutcome.FromReturnValue(stored.Out);
+                job.Complete(outcome.Objective, null, outcome.Error, stored.Status is JobStatus.Cancelled ? JobStatus.Cancelled : JobStatus.Done);
+                done.Add(job);
+                return true;
+            });
+            return done;
+        }
     }
 
     private int BeginGather(GatherMode mode, int size)
@@ -83,38 +114,129 @@ public partial class JobEvaluator
         if (mode is not (GatherMode.All or GatherMode.Batch))
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "The gather mode must be All or Batch.");
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        if (Interlocked.Exchange(ref _gathering, 1) == 1)
+        if (!_gatherGate.Wait(0))
+        {
+            // Close keeps the gate once it has it.
+            ObjectDisposedException.ThrowIf(_closed, this);
             throw new InvalidOperationException("Another gather is running on this evaluator; gathers must not overlap.");
-        var pending = _numSubmitted - _numGathered;
+        }
+        if (_closed)
+        {
+            _gatherGate.Release();
+            throw new ObjectDisposedException(GetType().FullName);
+        }
+        var pending = NumJobsSubmitted - _numGathered;
         if (mode == GatherMode.Batch && pending == 0)
         {
-            Volatile.Write(ref _gathering, 0);
+            _gatherGate.Release();
             throw new InvalidOperationException("Gather(BATCH) was called with no job pending; submit jobs first.");
         }
         return mode == GatherMode.All ? pending : Math.Min(size, pending);
     }
 
+    // Runs with the gather gate held. Every collected job is finished, stored and counted before any callback runs, so a callback that
+    // throws cannot make a job be reported twice or lost.
     private GatherResult FinishGather()
     {
-        var local = new Job[_collected.Count];
-        for (var i = 0; i < local.Length; i++)
-            local[i] = Finish(_collected[i], JobStatus.Done);
-        _jobsNotDumped.AddRange(local);
-        _collected.Clear();
-        Interlocked.Add(ref _numGathered, local.Length);
-
+        var local = FinishCollected(JobStatus.Done);
         var other = GatherOtherJobsDone();
-        foreach (var job in other)
-            foreach (var callback in _callbacks)
-                callback.OnDoneOther(job);
-
         var result = local.Length == 0 && other.Count == 0 ? GatherResult.Empty : new GatherResult(local, other);
-        foreach (var callback in _callbacks)
-            callback.OnGather(result);
+
+        List<CallbackFailure>? failures = null;
+        using (EnterCallbacks())
+        {
+            CallOnDone(local, ref failures);
+            foreach (var job in other)
+                foreach (var callback in _callbacks)
+                {
+                    try
+                    {
+                        callback.OnDoneOther(job);
+                    }
+                    catch (Exception e)
+                    {
+                        (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnDoneOther), job, e));
+                    }
+                }
+            foreach (var callback in _callbacks)
+            {
+                try
+                {
+                    callback.OnGather(result);
+                }
+                catch (Exception e)
+                {
+                    (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnGather), null, e));
+                }
+            }
+        }
+        if (failures is not null)
+            throw CallbackFailure.ToException(failures, $"the gather's {local.Length} job(s) were gathered and are in Result", local, result);
         return result;
     }
 
-    // Applies a completion to its job, stores it and calls OnDone; runs on the gathering thread.
+    // Finishes, stores and counts every collected job, then clears the list; no callback runs here.
+    private Job[] FinishCollected(JobStatus normalStatus)
+    {
+        var local = new Job[_collected.Count];
+        for (var i = 0; i < local.Length; i++)
+            local[i] = Finish(_collected[i], normalStatus);
+        _jobsNotDumped.AddRange(local);
+        _collected.Clear();
+        Interlocked.Add(ref _numGathered, local.Length);
+        return local;
+    }
+
+    private void CallOnDone(Job[] jobs, ref List<CallbackFailure>? failures)
+    {
+        foreach (var job in jobs)
+            foreach (var callback in _callbacks)
+            {
+                try
+                {
+                    callback.OnDone(job);
+                }
+                catch (Exception e)
+                {
+                    (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnDone), job, e));
+                }
+            }
+    }
+
+    // Marks the current thread as running this evaluator's callbacks, so Close called from one of them is refused rather than deadlocking.
+    private CallbackScope EnterCallbacks()
+    {
+        (t_callbackOwners ??= []).Add(this);
+        return default;
+    }
+
+    private bool InCallback => t_callbackOwners?.Contains(this) == true;
+
+    private readonly struct CallbackScope : IDisposable
+    {
+        public void Dispose() => t_callbackOwners!.RemoveAt(t_callbackOwners.Count - 1);
+    }
+
+    /// <summary>One hook that threw.</summary>
+    private sealed record CallbackFailure(EvaluatorCallback Callback, string Hook, Job? Job, Exception Error)
+    {
+        public override string ToString() =>
+            $"{Hook} of {Callback.GetType().Name}{(Job is null ? "" : $" for job {Job.Id}")} threw {Error.GetType().Name}: {Error.Message}";
+
+        public static CallbackException ToException(List<CallbackFailure> failures, string outcome, IReadOnlyList<Job> jobs, GatherResult? result, Exception? extra = null)
+        {
+            var shown = string.Join("; ", failures.Take(5));
+            var more = failures.Count > 5 ? $"; and {failures.Count - 5} more" : "";
+            var errors = failures.Select(f => f.Error).ToList();
+            if (extra is not null)
+                errors.Add(extra);
+            var tail = extra is null ? "" : $" Also: {extra.Message}";
+            return new CallbackException(
+                $"{failures.Count} callback call(s) threw: {shown}{more}. Every other callback still ran and {outcome}.{tail}", errors, jobs, result);
+        }
+    }
+
+    // Applies a completion to its job and stores it; runs on the gathering (or closing) thread, with the gather gate held.
     private Job Finish(JobTicket ticket, JobStatus normalStatus)
     {
         var job = ticket.Job;
@@ -132,8 +254,6 @@ public partial class JobEvaluator
         foreach (var (key, value) in job.Metadata)
             Storage.StoreJobMetadata(job.Id, key, value);
         Storage.StoreJobStatus(job.Id, status);
-        foreach (var callback in _callbacks)
-            callback.OnDone(job);
         return job;
     }
 
@@ -147,8 +267,8 @@ public partial class JobEvaluator
     /// <summary>Receives completions from executor threads and wakes the gather; the only state shared with them.</summary>
     private sealed class CompletionQueue(JobEvaluator owner) : IJobSink
     {
-        // Wakes a waiting gather when the executor faults; never handed out.
-        private static readonly JobTicket FaultMarker = new(new Job("", 0, new Dictionary<string, object?>()), 0);
+        // Wakes a waiting gather when the executor faults or the evaluator closes; never handed out.
+        private static readonly JobTicket WakeMarker = new(new Job("", 0, new Dictionary<string, object?>()), 0);
 
         private readonly Channel<JobTicket> _channel = Channel.CreateUnbounded<JobTicket>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -159,8 +279,11 @@ public partial class JobEvaluator
         public void Faulted(EvaluatorException error)
         {
             Fault ??= error;
-            _channel.Writer.TryWrite(FaultMarker);
+            _channel.Writer.TryWrite(WakeMarker);
         }
+
+        /// <summary>Wakes a waiting gather so it sees that the evaluator is closing.</summary>
+        public void Wake() => _channel.Writer.TryWrite(WakeMarker);
 
         public void Recorded(JobTicket ticket, double budget, double objective) => owner.Storage.StoreJobRecord(ticket.Job.Id, budget, objective);
 
@@ -176,7 +299,7 @@ public partial class JobEvaluator
         public bool TryCollect(List<JobTicket> into, int target)
         {
             while (_channel.Reader.TryRead(out var ticket))
-                if (ticket != FaultMarker)
+                if (ticket != WakeMarker)
                     into.Add(ticket);
             if (Fault is not null)
                 throw Fault;
@@ -187,7 +310,7 @@ public partial class JobEvaluator
         public void TryCollectAll(List<JobTicket> into)
         {
             while (_channel.Reader.TryRead(out var ticket))
-                if (ticket != FaultMarker)
+                if (ticket != WakeMarker)
                     into.Add(ticket);
         }
 

@@ -12,6 +12,7 @@ public partial class JobEvaluator
     private double _deadline = double.PositiveInfinity;
     private ITimer? _deadlineTimer;
     private ResultsCsvWriter? _dumpWriter;
+    private readonly Lock _submitLock = new();
     private Task? _closing;
 
     /// <summary>
@@ -82,12 +83,36 @@ public partial class JobEvaluator
     /// <summary>
     /// Stops the evaluator: queued jobs are cancelled (<c>F_CANCELLED</c>), running ones asked to stop and, on <c>loky</c>, killed after the
     /// grace period. Every job not yet gathered becomes <see cref="JobStatus.Cancelled"/> and reaches <see cref="EvaluatorCallback.OnDone"/>;
-    /// <see cref="EvaluatorCallback.OnClose"/> runs once, last. Calling it again does nothing.
+    /// <see cref="EvaluatorCallback.OnClose"/> runs once, last. Calling it again does nothing (and does not throw again).
     /// </summary>
+    /// <remarks>
+    /// <para>Safe to call while another thread is inside a gather: that gather stops waiting and returns the jobs finished so far, and close
+    /// waits for it to return before it finishes the other jobs, so callbacks never run on two threads at once and no job is reported twice.</para>
+    /// <para>A callback that throws does not stop close: every other callback still sees every job, every <see cref="EvaluatorCallback.OnClose"/>
+    /// runs, and then the first call's task fails with a <see cref="CallbackException"/> (its <see cref="CallbackException.Result"/> holds
+    /// the jobs close finished).</para>
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Called from one of this evaluator's callbacks (which would wait for itself); set
+    /// <see cref="EvaluatorCallback.SearchStopped"/> instead and close from the search driver.</exception>
     public Task CloseAsync()
     {
-        lock (_deadlineLock)
-            return _closing ??= CloseCoreAsync();
+        var closing = Volatile.Read(ref _closing);
+        if (closing is null && InCallback)
+            throw new InvalidOperationException("Close was called from inside one of this evaluator's callbacks, where it would wait for itself; set SearchStopped in the callback and close the evaluator from the search driver instead.");
+        if (closing is null)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (Interlocked.CompareExchange(ref _closing, started.Task, null) is null)
+            {
+                _ = RunCloseAsync(started);
+                return started.Task;
+            }
+            closing = _closing;
+        }
+        // A second close does nothing: it waits for the first (unless called from a callback it runs) and never throws its errors again.
+        return InCallback || closing.IsCompleted
+            ? Task.CompletedTask
+            : closing.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>Closes the evaluator and waits; see <see cref="CloseAsync"/>.</summary>
@@ -107,17 +132,60 @@ public partial class JobEvaluator
         GC.SuppressFinalize(this);
     }
 
+    private async Task RunCloseAsync(TaskCompletionSource done)
+    {
+        try
+        {
+            await CloseCoreAsync().ConfigureAwait(false);
+            done.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            done.TrySetException(e);
+        }
+    }
+
     private async Task CloseCoreAsync()
     {
-        _closed = true;
-        _deadlineTimer?.Dispose();
-        await _executor.CloseAsync().ConfigureAwait(false);
-        _completions.TryCollectAll(_collected);
-        foreach (var ticket in _collected)
-            Finish(ticket, JobStatus.Cancelled);
-        _collected.Clear();
-        foreach (var callback in _callbacks)
-            callback.OnClose();
-        _dumpWriter?.Dispose();
+        // From here on no Submit queues a job (it checks _closed under the same lock) and no gather starts.
+        lock (_submitLock)
+            _closed = true;
+        lock (_deadlineLock)
+        {
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = null;
+        }
+        // A gather waiting on another thread wakes, sees _closed and returns what it has; close then holds the gate for good.
+        _completions.Wake();
+        await _gatherGate.WaitAsync().ConfigureAwait(false);
+        List<CallbackFailure>? failures = null;
+        Job[] cancelled;
+        try
+        {
+            await _executor.CloseAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _completions.TryCollectAll(_collected);
+            cancelled = FinishCollected(JobStatus.Cancelled);
+            using (EnterCallbacks())
+            {
+                CallOnDone(cancelled, ref failures);
+                foreach (var callback in _callbacks)
+                {
+                    try
+                    {
+                        callback.OnClose();
+                    }
+                    catch (Exception e)
+                    {
+                        (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnClose), null, e));
+                    }
+                }
+            }
+            _dumpWriter?.Dispose();
+        }
+        if (failures is not null)
+            throw CallbackFailure.ToException(failures, $"close finished; the {cancelled.Length} job(s) it cancelled are in Result", cancelled, new GatherResult(cancelled, []));
     }
 }

@@ -8,9 +8,16 @@ public partial class JobEvaluator
     /// Submits configurations; each becomes a job that starts as soon as a worker is free. The whole batch is checked first, so a value
     /// that cannot be evaluated submits nothing. <see cref="EvaluatorCallback.OnLaunch"/> runs for each job before this returns.
     /// </summary>
+    /// <remarks>
+    /// A callback that throws in <see cref="EvaluatorCallback.OnLaunch"/> does not stop the submission: every job of the batch (that fits
+    /// under <see cref="SetMaximumNumJobsSubmitted"/>) is still stored, counted, shown to every callback and queued, so a later gather
+    /// returns it; then this throws a <see cref="CallbackException"/> whose <see cref="CallbackException.Jobs"/> holds the jobs created.
+    /// </remarks>
     /// <returns>The jobs created.</returns>
     /// <exception cref="ArgumentException">A configuration is null or holds a value that cannot cross to a worker.</exception>
     /// <exception cref="JobLimitReachedException">The jobs past <see cref="SetMaximumNumJobsSubmitted"/> were not submitted (those that fit were).</exception>
+    /// <exception cref="CallbackException">An <see cref="EvaluatorCallback.OnLaunch"/> threw; the jobs were submitted all the same. When the job
+    /// limit was also reached, its <see cref="JobLimitReachedException"/> is the last of <see cref="CallbackException.Errors"/>.</exception>
     /// <exception cref="ObjectDisposedException">The evaluator is closed.</exception>
     public IReadOnlyList<Job> Submit(IEnumerable<IReadOnlyDictionary<string, object?>> configs)
     {
@@ -27,33 +34,57 @@ public partial class JobEvaluator
                 BoundaryCheck.EnsurePlain(value, $"Parameter '{name}' of configuration {i}", "; nothing was submitted");
         }
 
-        var fits = Math.Min(batch.Count, Math.Max(0, _maxSubmitted - _numSubmitted));
-        var jobs = new Job[fits];
-        for (var i = 0; i < fits; i++)
+        // Close takes this lock to mark the evaluator closed, so no job is queued after close collected the last completions.
+        lock (_submitLock)
         {
-            var id = Storage.CreateNewJob(SearchId);
-            // Copy the configuration so later changes by the caller cannot reach a queued job.
-            var parameters = new Dictionary<string, object?>(batch[i]);
-            var job = new Job(id, ParseNumber(id), parameters);
-            job.SetMetadata("timestamp_submit", Now);
-            Storage.StoreJobIn(id, parameters);
-            Storage.StoreJobStatus(id, JobStatus.Ready);
-            foreach (var callback in _callbacks)
-                callback.OnLaunch(job);
-            Interlocked.Increment(ref _numSubmitted);
-            if (_storageShared)
-                _localIds.Add(id);
-            jobs[i] = job;
-            var ticket = new JobTicket(job, NextTicketNumber());
-            if (IsPastDeadline)
-                ticket.TrySetCancelReason(CancelReason.SearchTimeout);
-            _executor.Enqueue(ticket);
-        }
+            ObjectDisposedException.ThrowIf(_closed, this);
+            var fits = Math.Min(batch.Count, Math.Max(0, _maxSubmitted - _numSubmitted));
+            var jobs = new Job[fits];
+            List<CallbackFailure>? failures = null;
+            using (EnterCallbacks())
+            {
+                for (var i = 0; i < fits; i++)
+                {
+                    var id = Storage.CreateNewJob(SearchId);
+                    if (_storageShared)
+                        lock (_localIds)
+                            _localIds.Add(id);
+                    // Copy the configuration so later changes by the caller cannot reach a queued job.
+                    var parameters = new Dictionary<string, object?>(batch[i]);
+                    var job = new Job(id, ParseNumber(id), parameters);
+                    job.SetMetadata("timestamp_submit", Now);
+                    Storage.StoreJobIn(id, parameters);
+                    Storage.StoreJobStatus(id, JobStatus.Ready);
+                    foreach (var callback in _callbacks)
+                    {
+                        try
+                        {
+                            callback.OnLaunch(job);
+                        }
+                        catch (Exception e)
+                        {
+                            (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnLaunch), job, e));
+                        }
+                    }
+                    Interlocked.Increment(ref _numSubmitted);
+                    jobs[i] = job;
+                    var ticket = new JobTicket(job, NextTicketNumber());
+                    if (IsPastDeadline)
+                        ticket.TrySetCancelReason(CancelReason.SearchTimeout);
+                    _executor.Enqueue(ticket);
+                }
+            }
 
-        if (fits < batch.Count)
-            throw new JobLimitReachedException(
-                $"The evaluator may submit at most {_maxSubmitted} jobs (SetMaximumNumJobsSubmitted); {fits} of the {batch.Count} configurations were submitted and {batch.Count - fits} were not.");
-        return jobs;
+            var limit = fits < batch.Count
+                ? new JobLimitReachedException(
+                    $"The evaluator may submit at most {_maxSubmitted} jobs (SetMaximumNumJobsSubmitted); {fits} of the {batch.Count} configurations were submitted and {batch.Count - fits} were not.")
+                : null;
+            if (failures is not null)
+                throw CallbackFailure.ToException(failures, $"the batch's {fits} job(s) were submitted and queued; they are in Jobs", jobs, null, limit);
+            if (limit is not null)
+                throw limit;
+            return jobs;
+        }
     }
 
     /// <summary>Submits one configuration; see <see cref="Submit(IEnumerable{IReadOnlyDictionary{string, object}})"/>.</summary>

@@ -26,8 +26,7 @@ public partial class JobEvaluator : IAsyncDisposable, IDisposable
     private int _numSubmitted;
     private int _numGathered;
     private int _maxSubmitted = int.MaxValue;
-    private int _gathering;
-    private bool _closed;
+    private volatile bool _closed;
 
     private JobEvaluator(string method, Func<IJobSink, IJobExecutor> executor, EvaluatorOptions options)
     {
