@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Evaluator.Tests.Csv;
 using Evaluator.Tests.RunFunctions;
+using static Evaluator.Tests.Support;
 
 namespace Evaluator.Tests.Reliability;
 
@@ -42,6 +43,7 @@ public class SoakSpecs
         var expectedByNumber = new Dictionary<int, (string Objective, JobStatus Status)>(total);
         var pids = new HashSet<int>();
         var problems = new List<string>();
+        var gatheredByFault = Faults.ToDictionary(f => f.Fault, _ => 0);
         var watch = Stopwatch.StartNew();
         // The default size takes well under a minute on 2 cores; this only turns a hang into a failure.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CurrentContext.CancellationToken);
@@ -55,6 +57,7 @@ public class SoakSpecs
                 var expected = Expected(faults[x], x);
                 if (!expectedByNumber.TryAdd(job.Number, expected))
                     problems.Add($"job {job.Id} was gathered twice");
+                gatheredByFault[faults[x]]++;
                 if (job.Objective?.ToString() != expected.Objective || job.Status != expected.Status)
                     problems.Add($"job {job.Id} ({faults[x]}): {job.Objective} {job.Status}, expected {expected.Objective} {expected.Status}");
                 if (faults[x] == "large" && (job.Metadata.GetValueOrDefault("_blob") as byte[])?.Length != SoakFunctions.LargeBytes)
@@ -70,10 +73,12 @@ public class SoakSpecs
         IEnumerable<IReadOnlyDictionary<string, object?>> Next(int count)
         {
             for (; count > 0 && submitted < total; count--, submitted++)
-                yield return Support.Config(("x", submitted), ("fault", faults[submitted]));
+                yield return Config(("x", submitted), ("fault", faults[submitted]));
         }
 
-        long heapBefore = -1, heapAfter;
+        long heapBefore = -1, heapAfter = -1;
+        // An error that stops the run is kept, so the table still shows how far it got.
+        Exception? runError = null;
         var workingSetBefore = Environment.WorkingSet;
         var evaluator = JobEvaluator.Create(SoakFunctions.Run, "loky", Options);
         try
@@ -94,6 +99,10 @@ public class SoakSpecs
             evaluator.DumpJobsDoneToCsv(dir);
             heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         }
+        catch (Exception e)
+        {
+            runError = e;
+        }
         finally
         {
             await evaluator.CloseAsync();
@@ -102,24 +111,31 @@ public class SoakSpecs
         var leftWorkers = await WorkerProcesses.StillAliveAfter(pids, TimeSpan.FromSeconds(2));
         var leftChildren = WorkerProcesses.LiveChildWorkers(Environment.ProcessId);
 
-        var counts = Faults.ToDictionary(f => f.Fault, f => faults.Count(g => g == f.Fault));
+        var drawn = Faults.ToDictionary(f => f.Fault, f => faults.Count(g => g == f.Fault));
         // Payloads of large jobs stay in the evaluator's storage by design; anything beyond them and a few KiB per job is a leak.
-        var heapBound = (128L << 20) + counts["large"] * (SoakFunctions.LargeBytes * 5L / 4) + total * 8L * 1024;
+        var heapBound = (128L << 20) + drawn["large"] * (SoakFunctions.LargeBytes * 5L / 4) + total * 8L * 1024;
         var heapGrowth = heapAfter - heapBefore;
-        var out_ = TestContext.Out;
-        await out_.WriteLineAsync($"soak: {total} jobs, seed {Seed}, {Options.NumWorkers} workers, job timeout {Options.JobTimeout!.Value.TotalMilliseconds} ms");
+        var report = TestContext.Out;
+        await report.WriteLineAsync($"soak: {total} jobs, seed {Seed}, {Options.NumWorkers} workers, job timeout {Options.JobTimeout!.Value.TotalMilliseconds} ms");
+        await report.WriteLineAsync($"  {"fault",-8} {"drawn",8} {"gathered",9}");
         foreach (var (fault, _) in Faults)
-            await out_.WriteLineAsync($"  {fault,-8} {counts[fault],8}");
-        await out_.WriteLineAsync($"  {"restarts",-8} {pids.Count - Options.NumWorkers,8}  (distinct worker pids - {Options.NumWorkers})");
-        await out_.WriteLineAsync($"  wall time {wall.TotalSeconds:0.0} s, {total / wall.TotalSeconds:0} jobs/s");
-        await out_.WriteLineAsync($"  host heap growth {heapGrowth / 1048576.0:0.0} MiB (bound {heapBound / 1048576.0:0} MiB); " +
-                                  $"working set {workingSetBefore >> 20} -> {Environment.WorkingSet >> 20} MiB");
+            await report.WriteLineAsync($"  {fault,-8} {drawn[fault],8} {gatheredByFault[fault],9}");
+        await report.WriteLineAsync($"  {"all",-8} {total,8} {expectedByNumber.Count,9}");
+        await report.WriteLineAsync($"  {"restarts",-8} {pids.Count - Options.NumWorkers,8}  (distinct worker pids - {Options.NumWorkers}; a reused pid counts once)");
+        await report.WriteLineAsync($"  wall time {wall.TotalSeconds:0.0} s, {expectedByNumber.Count / wall.TotalSeconds:0} jobs/s gathered");
+        if (runError is null)
+            await report.WriteLineAsync($"  host heap growth {heapGrowth / 1048576.0:0.0} MiB (bound {heapBound / 1048576.0:0} MiB); " +
+                                      $"working set {workingSetBefore >> 20} -> {Environment.WorkingSet >> 20} MiB");
+        else
+            await report.WriteLineAsync($"  stopped by {runError.GetType().Name}: {runError.Message.Split('\n')[0]}");
+
+        Assert.That(runError, Is.Null, () => $"the run stopped after {expectedByNumber.Count} of {total} jobs: {runError}");
 
         Assert.That(problems, Is.Empty, $"{problems.Count} problems; the first: {string.Join("; ", problems.Take(10))}");
         Assert.Multiple(() =>
         {
             Assert.That(expectedByNumber, Has.Count.EqualTo(total), "every submitted job gathered");
-            Assert.That(pids.Count - Options.NumWorkers, Is.GreaterThanOrEqualTo(counts["crash"] + counts["hang"]),
+            Assert.That(pids.Count - Options.NumWorkers, Is.GreaterThanOrEqualTo(gatheredByFault["crash"] + gatheredByFault["hang"]),
                 "every crash and every hang ends the worker that ran it");
             Assert.That(heapGrowth, Is.LessThan(heapBound), "host memory");
             Assert.That(leftWorkers, Is.Empty, "worker processes alive after Close");

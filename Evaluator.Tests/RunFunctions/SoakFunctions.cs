@@ -46,4 +46,13 @@ public static class SoakFunctions
         }
         return new RunResult(objective);
     }
+
+    /// <summary>Returns <c>x</c> for even <c>x</c>; for odd <c>x</c> the worker kills itself (SIGKILL) at once, right after flushing the previous result.</summary>
+    public static double KillSelfOnOdd(RunningJob job)
+    {
+        var x = job.Get<int>("x");
+        if (x % 2 == 1)
+            System.Diagnostics.Process.GetCurrentProcess().Kill();
+        return x;
+    }
 }
