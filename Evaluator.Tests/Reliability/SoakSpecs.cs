@@ -34,6 +34,7 @@ public class SoakSpecs
     };
 
     [Test]
+    [Platform("Linux", Reason = "Reads worker processes from /proc.")]
     public async Task Every_job_comes_back_once_with_the_outcome_its_fault_implies_and_nothing_piles_up()
     {
         var total = JobCount();
