@@ -11,9 +11,6 @@ namespace Evaluator.Tests.Reliability;
 public class RecycleRaceSpecs
 {
     [Test]
-    [Ignore("Engine bug: after a result, WorkerPool.ShouldRecycle calls WorkerProcess.ResidentBytes, whose Process.WorkingSet64 throws " +
-            "InvalidOperationException when the worker has already exited; the pool's loop stops and every gather throws WorkerStartException. " +
-            "Remove this attribute once ResidentBytes treats an exited worker as using no memory.")]
     public async Task A_worker_that_dies_right_after_a_result_costs_only_its_next_job_when_memory_is_watched()
     {
         // A 1 GiB limit is never reached: it only turns the memory check on.
