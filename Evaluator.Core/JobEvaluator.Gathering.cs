@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Evaluator.Core.Execution;
 
 namespace Evaluator.Core;
@@ -41,8 +40,7 @@ public partial class JobEvaluator
         try
         {
             while (!_completions.TryCollect(_collected, target) && !_closed)
-                if (!await _completions.WaitAsync(cancellationToken).ConfigureAwait(false))
-                    break;
+                await _completions.WaitAsync(target - _collected.Count, cancellationToken).ConfigureAwait(false);
             return FinishGather();
         }
         finally
@@ -61,8 +59,7 @@ public partial class JobEvaluator
         try
         {
             while (!_completions.TryCollect(_collected, target) && !_closed)
-                if (!_completions.WaitAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
-                    break;
+                _completions.Wait(target - _collected.Count);
             return FinishGather();
         }
         finally
@@ -267,10 +264,13 @@ public partial class JobEvaluator
     /// <summary>Receives completions from executor threads and wakes the gather; the only state shared with them.</summary>
     private sealed class CompletionQueue(JobEvaluator owner) : IJobSink
     {
-        // Wakes a waiting gather when the executor faults or the evaluator closes; never handed out.
-        private static readonly JobTicket WakeMarker = new(new Job("", 0, new Dictionary<string, object?>()), 0);
-
-        private readonly Channel<JobTicket> _channel = Channel.CreateUnbounded<JobTicket>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly object _gate = new();
+        private readonly List<JobTicket> _done = [];
+        // The waiting gather is woken once this many completions are in (or by a fault or close), not by each one, so a
+        // Gather(ALL) over 20,000 jobs wakes once.
+        private int _wanted = int.MaxValue;
+        private bool _woken;
+        private TaskCompletionSource? _asyncWaiter;
 
         public double Now => owner.Now;
 
@@ -278,12 +278,19 @@ public partial class JobEvaluator
 
         public void Faulted(EvaluatorException error)
         {
-            Fault ??= error;
-            _channel.Writer.TryWrite(WakeMarker);
+            lock (_gate)
+            {
+                Fault ??= error;
+                WakeLocked();
+            }
         }
 
         /// <summary>Wakes a waiting gather so it sees that the evaluator is closing.</summary>
-        public void Wake() => _channel.Writer.TryWrite(WakeMarker);
+        public void Wake()
+        {
+            lock (_gate)
+                WakeLocked();
+        }
 
         public void Recorded(JobTicket ticket, double budget, double objective) => owner.Storage.StoreJobRecord(ticket.Job.Id, budget, objective);
 
@@ -292,15 +299,18 @@ public partial class JobEvaluator
             ticket.Outcome = outcome;
             if (double.IsNaN(ticket.EndedAt))
                 ticket.EndedAt = owner.Now;
-            _channel.Writer.TryWrite(ticket);
+            lock (_gate)
+            {
+                _done.Add(ticket);
+                if (_done.Count >= _wanted)
+                    WakeLocked();
+            }
         }
 
         /// <summary>Moves every completion available into <paramref name="into"/>; true once it holds <paramref name="target"/>. Throws once the executor faulted.</summary>
         public bool TryCollect(List<JobTicket> into, int target)
         {
-            while (_channel.Reader.TryRead(out var ticket))
-                if (ticket != WakeMarker)
-                    into.Add(ticket);
+            TryCollectAll(into);
             if (Fault is not null)
                 throw Fault;
             return into.Count >= target;
@@ -309,11 +319,61 @@ public partial class JobEvaluator
         /// <summary>Moves every completion left into <paramref name="into"/>, fault or not; for close.</summary>
         public void TryCollectAll(List<JobTicket> into)
         {
-            while (_channel.Reader.TryRead(out var ticket))
-                if (ticket != WakeMarker)
-                    into.Add(ticket);
+            lock (_gate)
+            {
+                into.AddRange(_done);
+                _done.Clear();
+            }
         }
 
-        public ValueTask<bool> WaitAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
+        /// <summary>Blocks until <paramref name="count"/> more completions are in, or a fault or close wakes it.</summary>
+        public void Wait(int count)
+        {
+            lock (_gate)
+            {
+                _wanted = count;
+                while (!_woken && _done.Count < count && Fault is null)
+                    Monitor.Wait(_gate);
+                _wanted = int.MaxValue;
+                _woken = false;
+            }
+        }
+
+        /// <summary>Waits until <paramref name="count"/> more completions are in, or a fault or close wakes it.</summary>
+        public async Task WaitAsync(int count, CancellationToken cancellationToken)
+        {
+            Task woken;
+            lock (_gate)
+            {
+                if (_woken || _done.Count >= count || Fault is not null)
+                {
+                    _woken = false;
+                    return;
+                }
+                _wanted = count;
+                _asyncWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                woken = _asyncWaiter.Task;
+            }
+            try
+            {
+                await woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _asyncWaiter = null;
+                    _wanted = int.MaxValue;
+                    _woken = false;
+                }
+            }
+        }
+
+        private void WakeLocked()
+        {
+            _woken = true;
+            Monitor.PulseAll(_gate);
+            _asyncWaiter?.TrySetResult();
+        }
     }
 }
