@@ -47,6 +47,9 @@ public sealed class EvaluatorOptions
 
     internal void Validate()
     {
+        static bool IsExecutable(string path) =>
+            (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+
         static void Require(bool ok, string name, string rule, object? value)
         {
             if (!ok)
@@ -66,6 +69,10 @@ public sealed class EvaluatorOptions
         Require(TimeProvider is not null, nameof(TimeProvider), "must not be null", null);
         Require(SearchId is null || SearchId.Length > 0, nameof(SearchId), "must not be empty", "''");
         if (WorkerPath is not null)
+        {
             Require(File.Exists(WorkerPath), nameof(WorkerPath), "must name an existing file", $"'{WorkerPath}', which does not exist");
+            Require(WorkerPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) || OperatingSystem.IsWindows() || IsExecutable(WorkerPath),
+                nameof(WorkerPath), "must name Evaluator.WorkerHost.dll or an executable file", $"'{WorkerPath}', which is neither");
+        }
     }
 }

@@ -76,6 +76,8 @@ public class BadInputSpecs
         yield return new TestCaseData(new EvaluatorOptions { WorkerMemoryLimitBytes = 1000 }, "WorkerMemoryLimitBytes must be at least 16 MiB");
         yield return new TestCaseData(new EvaluatorOptions { WorkerIdleTimeout = TimeSpan.Zero }, "WorkerIdleTimeout must be positive");
         yield return new TestCaseData(new EvaluatorOptions { WorkerPath = "/no/such/worker.dll" }, "WorkerPath must name an existing file");
+        yield return new TestCaseData(new EvaluatorOptions { WorkerPath = Path.Combine(AppContext.BaseDirectory, "Evaluator.Tests.deps.json") },
+            "must name Evaluator.WorkerHost.dll or an executable file");
         yield return new TestCaseData(new EvaluatorOptions { SearchId = "7" }, "SearchId names a search to join");
         yield return new TestCaseData(new EvaluatorOptions { Storage = new MemoryStorage(), SearchId = "7" }, "no such search");
     }
