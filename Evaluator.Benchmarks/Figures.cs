@@ -20,12 +20,12 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             yield return Trivial("loky", DefaultWorkers, 20_000, "trivial_jobs_per_s", Target.Min(50_000));
         if (Wanted("sleep10"))
         {
-            var wall = SleepWall("loky", DefaultWorkers, 200, "sleep10_wall_s", Target.Max(1.010));
-            yield return wall;
-            // Each worker runs 100 sleeps in a row, so the floor is 100 Thread.Sleep(10) in a row; the rest is the evaluator's.
-            var floor = SleepFloor();
-            yield return floor;
-            yield return new Figure("sleep10_excess_over_floor_s", "s", wall.Samples.Select(s => s - floor.Median).ToArray(), Target.Max(0.010));
+            var overhead = new List<double>();
+            yield return SleepWall("loky", DefaultWorkers, 200, "sleep10_wall_s", Target.Max(1.010), overhead);
+            // Each worker runs 100 sleeps in a row. Thread.Sleep(10) itself overshoots by a varying amount on a virtual machine, so the
+            // evaluator's own cost is the wall time minus the busiest worker's time inside the run function, and the floor shows the rest.
+            yield return new Figure("sleep10_overhead_s", "s", overhead, Target.Max(0.010));
+            yield return SleepFloor();
         }
         if (Wanted("cold"))
             foreach (var figure in ColdStart())
@@ -87,8 +87,12 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             return jobs / elapsed;
         });
 
-    /// <summary>Wall seconds for <paramref name="jobs"/> jobs of 10 ms on <paramref name="workers"/> workers (ideal: jobs × 10 ms / workers).</summary>
-    private Figure SleepWall(string method, int workers, int jobs, string name, Target? target) =>
+    /// <summary>
+    /// Wall seconds for <paramref name="jobs"/> jobs of 10 ms on <paramref name="workers"/> workers (ideal: jobs × 10 ms / workers). With
+    /// <paramref name="overhead"/>, also the wall time less the time the busiest worker spent inside the run function (from the jobs'
+    /// <c>timestamp_start</c> and <c>timestamp_end</c>), per repetition.
+    /// </summary>
+    private Figure SleepWall(string method, int workers, int jobs, string name, Target? target, List<double>? overhead = null) =>
         Repeat(name, "s", target, () =>
         {
             using var evaluator = Warm(BenchFunctions.Sleep10, method, workers, ms: 10);
@@ -98,6 +102,9 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             var done = evaluator.Gather(GatherMode.All);
             var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
             Expect(done, jobs);
+            overhead?.Add(elapsed - done
+                .GroupBy(j => j.Metadata.GetValueOrDefault("worker_pid") ?? Environment.CurrentManagedThreadId)
+                .Max(g => g.Sum(j => (double)j.Metadata["timestamp_end"]! - (double)j.Metadata["timestamp_start"]!)));
             return elapsed;
         });
 
