@@ -16,6 +16,7 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
 
     public IEnumerable<Figure> Run()
     {
+        WarmUpProcess();
         if (Wanted("trivial_jobs_per_s"))
             yield return Trivial("loky", DefaultWorkers, 20_000, "trivial_jobs_per_s", Target.Min(50_000));
         if (Wanted("sleep10"))
@@ -68,6 +69,25 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
         {
             yield return Trivial("serial", 1, 20_000, "serial_trivial_jobs_per_s", null);
             yield return SleepWall("serial", 1, 100, "serial_sleep10_wall_s", Target.Max(1.010));
+        }
+    }
+
+    /// <summary>
+    /// Runs the hot paths of this process for a few seconds before the first figure, so every figure meets code the JIT has already
+    /// optimised (tiered compilation, with its instrumented tier, takes a few seconds to settle), not only the later ones.
+    /// </summary>
+    private void WarmUpProcess()
+    {
+        progress("  warming up this process");
+        foreach (var method in new[] { "loky", "thread" })
+        {
+            using var evaluator = Warm(BenchFunctions.Trivial, method, DefaultWorkers);
+            for (var round = 0; round < 5; round++)
+            {
+                evaluator.Submit(Xs(20_000));
+                Expect(evaluator.Gather(GatherMode.All), 20_000);
+                Thread.Sleep(150);
+            }
         }
     }
 

@@ -47,6 +47,8 @@ Console.WriteLine($"{(quick ? "Quick run" : "Full run")}: {figures.Count} figure
 
 if (jsonPath is not null)
 {
+    if (Path.GetDirectoryName(Path.GetFullPath(jsonPath)) is { } folder)
+        Directory.CreateDirectory(folder);
     await File.WriteAllTextAsync(jsonPath, ToJson(figures, quick, seconds));
     Console.WriteLine($"Figures written to {Path.GetFullPath(jsonPath)}.");
 }
