@@ -29,8 +29,13 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             yield return SleepFloor();
         }
         if (Wanted("cold"))
-            foreach (var figure in ColdStart())
+        {
+            foreach (var figure in ColdStart("", workerPath: null))
                 yield return figure;
+            var readyToRun = PublishReadyToRunWorker(out var why);
+            foreach (var figure in ColdStart("_r2r", readyToRun, why))
+                yield return figure;
+        }
         if (Wanted("gather_latency_ms"))
             yield return GatherLatency();
         if (Wanted("host_bytes_per_job") || Wanted("csv_100k_rows_s"))
@@ -98,14 +103,20 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
         Repeat(name, "jobs/s", target, () =>
         {
             using var evaluator = Warm(BenchFunctions.Trivial, method, workers);
-            var configs = Xs(jobs);
-            var start = Stopwatch.GetTimestamp();
-            evaluator.Submit(configs);
-            var done = evaluator.Gather(GatherMode.All);
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            Expect(done, jobs);
-            return jobs / elapsed;
+            return jobs / SubmitAndGatherAll(evaluator, jobs).Seconds;
         });
+
+    /// <summary>Wall seconds from submitting <paramref name="jobs"/> configurations at once to <c>Gather(ALL)</c> returning them all.</summary>
+    private static (double Seconds, GatherResult Done) SubmitAndGatherAll(JobEvaluator evaluator, int jobs)
+    {
+        var configs = Xs(jobs);
+        var start = Stopwatch.GetTimestamp();
+        evaluator.Submit(configs);
+        var done = evaluator.Gather(GatherMode.All);
+        var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Expect(done, jobs);
+        return (elapsed, done);
+    }
 
     /// <summary>
     /// Wall seconds for <paramref name="jobs"/> jobs of 10 ms on <paramref name="workers"/> workers (ideal: jobs × 10 ms / workers). With
@@ -116,12 +127,7 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
         Repeat(name, "s", target, () =>
         {
             using var evaluator = Warm(BenchFunctions.Sleep10, method, workers, ms: 10);
-            var configs = Xs(jobs);
-            var start = Stopwatch.GetTimestamp();
-            evaluator.Submit(configs);
-            var done = evaluator.Gather(GatherMode.All);
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            Expect(done, jobs);
+            var (elapsed, done) = SubmitAndGatherAll(evaluator, jobs);
             overhead?.Add(elapsed - done
                 .GroupBy(j => j.Metadata.GetValueOrDefault("worker_pid") ?? Environment.CurrentManagedThreadId)
                 .Max(g => g.Sum(j => (double)j.Metadata["timestamp_end"]! - (double)j.Metadata["timestamp_start"]!)));
@@ -133,14 +139,15 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
     /// first <c>timestamp_start</c>). One job returns at once, the others sleep 20 ms, so the first worker cannot finish them all
     /// before the second one is up.
     /// </summary>
-    private IEnumerable<Figure> ColdStart()
+    /// <remarks>With <paramref name="workerPath"/>, the workers are that build of Evaluator.WorkerHost; a null path with a reason reports it.</remarks>
+    private IEnumerable<Figure> ColdStart(string suffix, string? workerPath, string? unavailable = null)
     {
         var first = new List<double>();
         var busy = new List<double>();
-        for (var i = 0; i < Repetitions; i++)
+        for (var i = 0; i < Repetitions && unavailable is null; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            using var evaluator = JobEvaluator.Create(BenchFunctions.SleepMs, "loky", new EvaluatorOptions { NumWorkers = DefaultWorkers });
+            using var evaluator = JobEvaluator.Create(BenchFunctions.SleepMs, "loky", new EvaluatorOptions { NumWorkers = DefaultWorkers, WorkerPath = workerPath });
             // What Create spent before the evaluator's clock started, so its timestamps convert to time since Create was called.
             var clockOffset = Stopwatch.GetElapsedTime(start).TotalSeconds - evaluator.Now;
             evaluator.Submit(Enumerable.Range(0, 8).Select(j => Config(("ms", j == 0 ? 0 : 20))));
@@ -150,12 +157,47 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             var starts = all.GroupBy(j => j.Metadata["worker_pid"]).Select(g => g.Min(j => (double)j.Metadata["timestamp_start"]!)).ToList();
             if (starts.Count == DefaultWorkers)
                 busy.Add((starts.Max() + clockOffset) * 1000);
-            progress($"  cold start {i + 1}/{Repetitions}: first result {first[^1]:0.0} ms, workers used {starts.Count}");
+            progress($"  cold start{suffix} {i + 1}/{Repetitions}: first result {first[^1]:0.0} ms, workers used {starts.Count}");
         }
-        yield return new Figure("cold_first_result_ms", "ms", first, Target.Max(100));
+        yield return unavailable is null
+            ? new Figure($"cold_first_result{suffix}_ms", "ms", first, Target.Max(100))
+            : Figure.NotAvailable($"cold_first_result{suffix}_ms", "ms", unavailable, Target.Max(100));
         yield return busy.Count > 0
-            ? new Figure("cold_all_workers_busy_ms", "ms", busy, Target.Max(150))
-            : Figure.NotAvailable("cold_all_workers_busy_ms", "ms", "n/a (one worker ran every job)", Target.Max(150));
+            ? new Figure($"cold_all_workers_busy{suffix}_ms", "ms", busy, Target.Max(150))
+            : Figure.NotAvailable($"cold_all_workers_busy{suffix}_ms", "ms", unavailable ?? "n/a (one worker ran every job)", Target.Max(150));
+    }
+
+    /// <summary>
+    /// Publishes Evaluator.WorkerHost compiled ahead of time (ReadyToRun) from this repository into a temporary folder, as a
+    /// deployment would; null, with the reason, when that is not possible here (no SDK, not run from the repository).
+    /// </summary>
+    private string? PublishReadyToRunWorker(out string? why)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Evaluator.sln")))
+            root = root.Parent;
+        if (root is null)
+        {
+            why = "n/a (Evaluator.sln not found above the benchmark)";
+            return null;
+        }
+        var output = Path.Combine(Path.GetTempPath(), "evaluator-bench-r2r-worker");
+        progress($"  publishing a ReadyToRun worker to {output}");
+        var start = new ProcessStartInfo("dotnet", ["publish", Path.Combine(root.FullName, "Evaluator.WorkerHost"), "-c", "Release",
+            "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "--self-contained", "false",
+            "-p:PublishReadyToRun=true", "-o", output]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var publish = Process.Start(start)!;
+        var log = publish.StandardOutput.ReadToEndAsync();
+        publish.StandardError.ReadToEnd();
+        publish.WaitForExit();
+        if (publish.ExitCode != 0)
+        {
+            why = "n/a (dotnet publish failed)";
+            progress(log.Result);
+            return null;
+        }
+        why = null;
+        return Path.Combine(output, "Evaluator.WorkerHost.dll");
     }
 
     /// <summary>
