@@ -212,9 +212,17 @@ internal sealed class ResultsCsvWriter(string path) : IDisposable
     {
         if (_csv is not null)
             return _csv;
-        if (!_created)
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_fullPath)!);
-        _stream = new FileStream(_fullPath, _created ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        try
+        {
+            if (!_created)
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_fullPath)!);
+            _stream = new FileStream(_fullPath, _created ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The runtime's own message names only the part of the path it tripped on.
+            throw new IOException($"The results file '{_fullPath}' cannot be written: {e.Message}", e);
+        }
         _created = true;
         _text = new StreamWriter(_stream, Utf8, 1 << 16);
         _csv = new CsvWriter(_text, Configuration);

@@ -5,7 +5,6 @@ public sealed class MemoryStorage : IJobStorage
 {
     private readonly Lock _lock = new();
     private readonly List<Search> _searches = [];
-    private readonly Dictionary<string, Entry> _jobs = [];
 
     /// <inheritdoc />
     public string CreateNewSearch()
@@ -23,9 +22,8 @@ public sealed class MemoryStorage : IJobStorage
         lock (_lock)
         {
             var search = FindSearch(searchId);
-            var id = $"{searchId}.{search.JobIds.Count}";
-            search.JobIds.Add(id);
-            _jobs.Add(id, new Entry());
+            var id = $"{searchId}.{search.Jobs.Count}";
+            search.Jobs.Add(new Entry(id));
             return id;
         }
     }
@@ -94,7 +92,7 @@ public sealed class MemoryStorage : IJobStorage
     public IReadOnlyList<string> LoadAllJobIds(string searchId)
     {
         lock (_lock)
-            return FindSearch(searchId).JobIds.ToArray();
+            return FindSearch(searchId).Jobs.Select(job => job.Id).ToArray();
     }
 
     /// <inheritdoc />
@@ -110,9 +108,9 @@ public sealed class MemoryStorage : IJobStorage
         lock (_lock)
         {
             var done = new List<StoredJob>();
-            foreach (var id in FindSearch(searchId).JobIds)
-                if (_jobs[id] is { HasOutput: true } job)
-                    done.Add(Snapshot(id, job));
+            foreach (var job in FindSearch(searchId).Jobs)
+                if (job.HasOutput)
+                    done.Add(Snapshot(job.Id, job));
             return done;
         }
     }
@@ -131,18 +129,29 @@ public sealed class MemoryStorage : IJobStorage
             ? _searches[index]
             : throw new KeyNotFoundException($"The storage has no search '{searchId}'.");
 
-    private Entry FindJob(string jobId) =>
-        _jobs.TryGetValue(jobId, out var job) ? job : throw new KeyNotFoundException($"The storage has no job '{jobId}'.");
+    // A job id is "<search>.<n>": the n-th entry of its search, found by index rather than by hashing the id.
+    private Entry FindJob(string jobId)
+    {
+        var dot = jobId.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0
+            && int.TryParse(jobId.AsSpan(0, dot), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var search)
+            && int.TryParse(jobId.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            && search < _searches.Count && number < _searches[search].Jobs.Count
+            && _searches[search].Jobs[number].Id == jobId)
+            return _searches[search].Jobs[number];
+        throw new KeyNotFoundException($"The storage has no job '{jobId}'.");
+    }
 
     private sealed class Search
     {
-        public List<string> JobIds { get; } = [];
+        public List<Entry> Jobs { get; } = [];
         public Dictionary<string, object?> Values { get; } = [];
     }
 
     // Fields start null so a job that is only counted costs a few words.
-    private sealed class Entry
+    private sealed class Entry(string id)
     {
+        public readonly string Id = id;
         public IReadOnlyDictionary<string, object?>? In;
         public object? Out;
         public bool HasOutput;

@@ -37,6 +37,20 @@ public class ResultsCsvSpecs
     }
 
     [Test]
+    public void A_results_file_that_cannot_be_written_fails_naming_the_whole_path()
+    {
+        // A regular file where a folder should be: no folder can be created under it.
+        var blocker = Path.Combine(_folder, "not-a-folder");
+        File.WriteAllText(blocker, "");
+        var path = Path.Combine(blocker, "results.csv");
+        using var writer = new ResultsCsvWriter(path);
+
+        var error = Assert.Throws<IOException>(() => writer.Write([DoneJob(0, Config(("x", 1)), Objective.Single(1))]));
+
+        Assert.That(error!.Message, Does.Contain($"'{path}' cannot be written"));
+    }
+
+    [Test]
     [CancelAfter(30_000)]
     public async Task The_header_follows_DeepHyper_column_order_and_rows_hold_failures_and_metadata()
     {
