@@ -348,6 +348,8 @@ internal sealed record WorkerLaunch(
 {
     private const string WorkerName = "Evaluator.WorkerHost";
 
+    private const string PackagedWorkerFolder = "evaluator-worker";
+
     public string Description => string.Join(' ', Arguments.Prepend(FileName));
 
     /// <summary>Finds the worker: <see cref="EvaluatorOptions.WorkerPath"/>, else beside the application or beside Evaluator.Core.</summary>
@@ -365,10 +367,11 @@ internal sealed record WorkerLaunch(
             : new WorkerLaunch(path, [], environment, runFunction2, kwargs);
     }
 
+    // The package's copy (evaluator-worker/, compiled ahead of time) first, then one built beside the application.
     private static string? FindBesideApplication() =>
         new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(WorkerLaunch).Assembly.Location) }
             .Where(d => !string.IsNullOrEmpty(d))
-            .Select(d => Path.Combine(d!, WorkerName + ".dll"))
+            .SelectMany(d => new[] { Path.Combine(d!, PackagedWorkerFolder, WorkerName + ".dll"), Path.Combine(d!, WorkerName + ".dll") })
             .FirstOrDefault(File.Exists);
 
     private static string DotnetHost()

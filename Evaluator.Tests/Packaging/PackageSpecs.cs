@@ -71,7 +71,7 @@ public class PackageSpecs
         {
             Assert.That(jobs.Select(j => j[1]), Is.EqualTo(new[] { "1", "4", "9", "16" }), output);
             Assert.That(jobs.Select(j => j[3]), Has.None.EqualTo(host), "the jobs ran in worker processes, not in the application");
-            Assert.That(File.Exists(Path.Combine(consumer, "bin", "Debug", "net10.0", "Evaluator.WorkerHost.dll")), "the worker was copied to the output");
+            Assert.That(File.Exists(Path.Combine(consumer, "bin", "Debug", "net10.0", "evaluator-worker", "Evaluator.WorkerHost.dll")), "the worker was copied to the output");
         });
     }
 
