@@ -25,20 +25,9 @@ internal sealed class FrameReader
     }
 
     /// <returns>The next message, or null when the stream ends cleanly between frames.</returns>
-    public ValueTask<Message?> ReadAsync(CancellationToken cancellationToken = default) => ReadCoreAsync(sync: false, cancellationToken);
-
-    /// <summary>Blocks until the next message; for a thread of its own, where waiting costs no thread-pool hop.</summary>
-    /// <returns>The next message, or null when the stream ends cleanly between frames.</returns>
     public Message? Read()
     {
-        // With sync, every await below meets a completed task, so this never blocks on the thread pool.
-        var read = ReadCoreAsync(sync: true, CancellationToken.None);
-        return read.IsCompleted ? read.Result : throw new InvalidOperationException("A synchronous frame read did not complete synchronously.");
-    }
-
-    private async ValueTask<Message?> ReadCoreAsync(bool sync, CancellationToken cancellationToken)
-    {
-        if (!await FillAsync(sizeof(int), sync, cancellationToken).ConfigureAwait(false))
+        if (!Fill(sizeof(int)))
         {
             if (_end == _start)
                 return null;
@@ -49,7 +38,7 @@ internal sealed class FrameReader
         if (length <= 0 || length > _maxFrameLength)
             throw new ProtocolException($"A frame header claims {length} bytes; frames hold 1 to {_maxFrameLength} bytes.");
 
-        if (!await FillAsync(sizeof(int) + length, sync, cancellationToken).ConfigureAwait(false))
+        if (!Fill(sizeof(int) + length))
             throw new ProtocolException($"The stream ended {_end - _start - sizeof(int)} bytes into a {length}-byte frame.");
         var message = WireFormat.Deserialize(_buffer.AsMemory(_start + sizeof(int), length));
         _start += sizeof(int) + length;
@@ -65,7 +54,7 @@ internal sealed class FrameReader
 
     // Makes `count` bytes available from _start; false when the stream ends first. The buffer grows only as bytes arrive,
     // so a forged length with little behind it costs nothing.
-    private async ValueTask<bool> FillAsync(int count, bool sync, CancellationToken cancellationToken)
+    private bool Fill(int count)
     {
         while (_end - _start < count)
         {
@@ -78,10 +67,7 @@ internal sealed class FrameReader
             if (_end == _buffer.Length)
                 Array.Resize(ref _buffer, (int)Math.Min(Math.Max(count, InitialBufferLength), 2L * _buffer.Length));
 
-            var free = _buffer.AsMemory(_end);
-            int read = sync
-                ? _stream.Read(free.Span)
-                : await _stream.ReadAsync(free, cancellationToken).ConfigureAwait(false);
+            int read = _stream.Read(_buffer.AsSpan(_end));
             if (read == 0)
                 return false;
             _end += read;

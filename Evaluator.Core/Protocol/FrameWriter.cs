@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace Evaluator.Core.Protocol;
 
-// Write buffers whole frames; FlushAsync sends them in one stream write, so the host can batch many
+// Write buffers whole frames; Flush sends them in one stream write, so the host can batch many
 // Run frames per flush. One caller at a time; a failed flush leaves the stream mid-frame, so the
 // channel is dead after it.
 internal sealed class FrameWriter
@@ -38,18 +38,7 @@ internal sealed class FrameWriter
         _pending.Write(_payload.WrittenSpan);
     }
 
-    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
-    {
-        if (_pending.WrittenCount > 0)
-        {
-            await _stream.WriteAsync(_pending.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            _pending.ResetWrittenCount();
-        }
-        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        TrimBuffers();
-    }
-
-    /// <summary>Sends the pending frames with a blocking write; for a thread of its own.</summary>
+    /// <summary>Sends the pending frames in one blocking write.</summary>
     public void Flush()
     {
         if (_pending.WrittenCount > 0)
@@ -68,11 +57,5 @@ internal sealed class FrameWriter
             _pending = new ArrayBufferWriter<byte>();
         if (_payload.Capacity > RetainedBufferLength)
             _payload = new ArrayBufferWriter<byte>();
-    }
-
-    public ValueTask WriteAsync(Message message, CancellationToken cancellationToken = default)
-    {
-        Write(message);
-        return FlushAsync(cancellationToken);
     }
 }

@@ -140,7 +140,7 @@ internal sealed class WorkerProcess
                 throw Fail($"speaks protocol version {hello.ProtocolVersion}, but this Evaluator.Core speaks {WireFormat.ProtocolVersion}; use the worker that ships with it");
             _writer = new FrameWriter(await _stdin.Task.WaitAsync(timeout.Token).ConfigureAwait(false));
             _writer.Write(new Load(launch.RunFunction.AssemblyPath, launch.RunFunction.TypeName, launch.RunFunction.MethodName, launch.Kwargs));
-            await _writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            _writer.Flush();
             var loaded = await ExpectAsync<Message>(exited, timeout.Token).ConfigureAwait(false);
             if (loaded is LoadFailed failed)
                 throw Fail($"could not load the run function {launch.RunFunction}: {failed.Message}");

@@ -15,20 +15,20 @@ internal static class Frames
         var writer = new FrameWriter(stream);
         foreach (var message in messages)
             writer.Write(message);
-        writer.FlushAsync().AsTask().GetAwaiter().GetResult();
+        writer.Flush();
         return stream.ToArray();
     }
 
-    public static async Task<List<Message>> DecodeAllAsync(byte[] bytes, CancellationToken cancellationToken = default)
+    public static List<Message> DecodeAll(byte[] bytes)
     {
         var reader = new FrameReader(new MemoryStream(bytes));
         var messages = new List<Message>();
-        while (await reader.ReadAsync(cancellationToken) is { } message)
+        while (reader.Read() is { } message)
             messages.Add(message);
         return messages;
     }
 
-    public static async Task<Message> RoundTripAsync(Message message) => (await DecodeAllAsync(Encode(message))).Single();
+    public static Message RoundTrip(Message message) => DecodeAll(Encode(message)).Single();
 
     // A frame around a hand-made payload, to send what FrameWriter never would.
     public static byte[] Raw(Build build)

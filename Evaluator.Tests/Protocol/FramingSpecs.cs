@@ -10,25 +10,25 @@ public class FramingSpecs
     private static readonly Dictionary<string, object?> Parameters = new() { ["x"] = 1.5, ["y"] = "a" };
 
     [Test]
-    public async Task A_clean_end_of_stream_reads_as_null()
+    public void A_clean_end_of_stream_reads_as_null()
     {
         var reader = new FrameReader(new MemoryStream(Frames.Encode(new Loaded())));
 
-        Assert.That(await reader.ReadAsync(), Is.TypeOf<Loaded>());
-        Assert.That(await reader.ReadAsync(), Is.Null);
-        Assert.That(await reader.ReadAsync(), Is.Null);
+        Assert.That(reader.Read(), Is.TypeOf<Loaded>());
+        Assert.That(reader.Read(), Is.Null);
+        Assert.That(reader.Read(), Is.Null);
     }
 
     [Test]
-    public async Task Many_messages_written_with_one_flush_read_back_in_order_from_one_stream_write()
+    public void Many_messages_written_with_one_flush_read_back_in_order_from_one_stream_write()
     {
         var stream = new CountingStream();
         var writer = new FrameWriter(stream);
         for (int i = 0; i < 10_000; i++)
             writer.Write(new Run(i, $"s.{i}", Parameters));
 
-        await writer.FlushAsync();
-        var messages = await Frames.DecodeAllAsync(stream.ToArray());
+        writer.Flush();
+        var messages = Frames.DecodeAll(stream.ToArray());
 
         Assert.That(stream.Writes, Is.EqualTo(1));
         Assert.That(writer.PendingBytes, Is.Zero);
@@ -72,17 +72,18 @@ public class FramingSpecs
 
         var sending = Task.Run(async () =>
         {
-            await writer.WriteAsync(result);
-            await writer.WriteAsync(new Log("after"));
+            writer.Write(result);
+            writer.Write(new Log("after"));
+            writer.Flush();
             await pipe.Writer.CompleteAsync();
         });
-        var received = await reader.ReadAsync();
-        var next = await reader.ReadAsync();
+        var received = reader.Read();
+        var next = reader.Read();
         await sending;
 
         Frames.AssertSameContents(received!, result);
         Assert.That(next, Is.EqualTo(new Log("after")));
-        Assert.That(await reader.ReadAsync(), Is.Null);
+        Assert.That(reader.Read(), Is.Null);
     }
 
     [Test]
@@ -99,7 +100,7 @@ public class FramingSpecs
             await pipe.Writer.CompleteAsync();
         });
         var messages = new List<Message>();
-        while (await reader.ReadAsync() is { } message)
+        while (reader.Read() is { } message)
             messages.Add(message);
         await sending;
 
@@ -112,7 +113,7 @@ public class FramingSpecs
     {
         byte[] bytes = Frames.Encode(new Loaded())[..length];
 
-        var error = Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+        var error = Assert.Throws<ProtocolException>(() => Frames.DecodeAll(bytes));
 
         Assert.That(error.Message, Is.EqualTo($"The stream ended {length} bytes into a 4-byte frame header."));
     }
@@ -123,7 +124,7 @@ public class FramingSpecs
         byte[] frame = Frames.Encode(new Log("hello"));
         byte[] bytes = frame[..^2];
 
-        var error = Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+        var error = Assert.Throws<ProtocolException>(() => Frames.DecodeAll(bytes));
 
         Assert.That(error.Message, Is.EqualTo($"The stream ended {frame.Length - 6} bytes into a {frame.Length - 4}-byte frame."));
     }
@@ -135,21 +136,19 @@ public class FramingSpecs
     {
         byte[] bytes = Frames.WithHeader(length, new byte[10]);
 
-        Assert.ThrowsAsync<ProtocolException>(() => Frames.DecodeAllAsync(bytes));
+        Assert.Throws<ProtocolException>(() => Frames.DecodeAll(bytes));
     }
 
     [TestCase(int.MaxValue)]
     [TestCase(WireFormat.DefaultMaxFrameLength + 1)]
     [TestCase(200 * 1024 * 1024)]
-    public async Task A_forged_length_fails_fast_without_allocating_it(int length)
+    public void A_forged_length_fails_fast_without_allocating_it(int length)
     {
         var stream = new MemoryStream(Frames.WithHeader(length, new byte[10]));
         var reader = new FrameReader(stream);
         long before = GC.GetAllocatedBytesForCurrentThread();
 
-        var error = await CatchAsync(() => reader.ReadAsync().AsTask());
-
-        Assert.That(error, Is.TypeOf<ProtocolException>());
+        Assert.Throws<ProtocolException>(() => reader.Read());
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.LessThan(1024 * 1024));
     }
 
@@ -160,7 +159,7 @@ public class FramingSpecs
         var reader = new FrameReader(new MemoryStream(Frames.Encode(log)), maxFrameLength: 64);
         var writer = new FrameWriter(new MemoryStream(), maxFrameLength: 64);
 
-        var readError = Assert.ThrowsAsync<ProtocolException>(() => reader.ReadAsync().AsTask());
+        var readError = Assert.Throws<ProtocolException>(() => reader.Read());
         var writeError = Assert.Throws<ProtocolException>(() => writer.Write(log));
 
         Assert.That(readError.Message, Does.Contain("frames hold 1 to 64 bytes"));
@@ -168,7 +167,7 @@ public class FramingSpecs
     }
 
     [Test]
-    public async Task A_message_that_cannot_be_written_leaves_the_pending_frames_intact()
+    public void A_message_that_cannot_be_written_leaves_the_pending_frames_intact()
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
@@ -177,42 +176,29 @@ public class FramingSpecs
         var error = Assert.Throws<ProtocolException>(() =>
             writer.Write(new Run(2, "s.2", new Dictionary<string, object?> { ["price"] = 1.5m })));
         writer.Write(new Cancel(3));
-        await writer.FlushAsync();
+        writer.Flush();
 
         Assert.That(error.Message, Does.Contain("System.Decimal"));
-        Assert.That(await Frames.DecodeAllAsync(stream.ToArray()), Is.EqualTo(new Message[] { new Cancel(1), new Cancel(3) }));
+        Assert.That(Frames.DecodeAll(stream.ToArray()), Is.EqualTo(new Message[] { new Cancel(1), new Cancel(3) }));
     }
 
     [Test]
-    public async Task The_header_is_the_little_endian_payload_length()
+    public void The_header_is_the_little_endian_payload_length()
     {
         byte[] bytes = Frames.Encode(new Shutdown());
 
         Assert.That(BinaryPrimitives.ReadInt32LittleEndian(bytes), Is.EqualTo(bytes.Length - 4));
-        Assert.That(await Frames.DecodeAllAsync(bytes), Is.EqualTo(new Message[] { new Shutdown() }));
-    }
-
-    private static async Task<Exception?> CatchAsync(Func<Task> action)
-    {
-        try
-        {
-            await action();
-            return null;
-        }
-        catch (Exception exception)
-        {
-            return exception;
-        }
+        Assert.That(Frames.DecodeAll(bytes), Is.EqualTo(new Message[] { new Shutdown() }));
     }
 
     private sealed class CountingStream : MemoryStream
     {
         public int Writes { get; private set; }
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        public override void Write(ReadOnlySpan<byte> buffer)
         {
             Writes++;
-            return base.WriteAsync(buffer, cancellationToken);
+            base.Write(buffer);
         }
     }
 
