@@ -57,6 +57,20 @@ public static class TestFunctions
         return job.Get<double>("x");
     }
 
+    /// <summary>Writes bytes straight to the process's stdout (file descriptor 1, as native code would) and reads stdin, then returns x.</summary>
+    public static double WriteToStdoutAndReadStdin(RunningJob job)
+    {
+        using (var stdout = Console.OpenStandardOutput())
+        {
+            var noise = System.Text.Encoding.ASCII.GetBytes($"raw bytes on stdout from {job.Id}\n");
+            for (var i = 0; i < 100; i++)
+                stdout.Write(noise);
+        }
+        using (var stdin = Console.OpenStandardInput())
+            _ = stdin.Read(new byte[64]);
+        return job.Get<double>("x");
+    }
+
     private static readonly List<byte[]> Leak = [];
 
     public static double AllocateMemory(RunningJob job)

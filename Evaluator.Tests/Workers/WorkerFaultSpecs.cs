@@ -166,6 +166,17 @@ public class WorkerFaultSpecs
     }
 
     [Test]
+    [Platform(Exclude = "Win", Reason = "On Windows only Console.Out is redirected; stdout and stdin themselves stay the frame streams.")]
+    public async Task A_run_function_writing_to_stdout_or_reading_stdin_by_any_route_does_not_reach_the_frames()
+    {
+        await using var evaluator = Loky(TestFunctions.WriteToStdoutAndReadStdin);
+        var done = await RunAll(evaluator, Xs(20));
+        Assert.That(done.Select(j => j.Objective!.Value), Is.EqualTo(Enumerable.Range(0, 20).Select(i => (double?)i)),
+            "stdout goes to stderr and stdin reads end at once, so every job returns and no worker is replaced");
+        Assert.That(done.Select(j => j.Metadata["worker_pid"]).Distinct().Count(), Is.LessThanOrEqualTo(2));
+    }
+
+    [Test]
     public async Task Close_leaves_no_worker_process_behind()
     {
         var evaluator = Loky(TestFunctions.ProcessIdOrSleep);
