@@ -82,7 +82,8 @@ public partial class JobEvaluator
 
     /// <summary>
     /// Stops the evaluator: queued jobs are cancelled (<c>F_CANCELLED</c>), running ones asked to stop and, on <c>loky</c>, killed after the
-    /// grace period. Every job not yet gathered becomes <see cref="JobStatus.Cancelled"/> and reaches <see cref="EvaluatorCallback.OnDone"/>;
+    /// grace period. Every job not yet gathered reaches <see cref="EvaluatorCallback.OnDone"/> (and the CSV): those close stopped as
+    /// <see cref="JobStatus.Cancelled"/>, those that had already finished as <see cref="JobStatus.Done"/> with their results;
     /// <see cref="EvaluatorCallback.OnClose"/> runs once, last. Calling it again does nothing (and does not throw again).
     /// </summary>
     /// <remarks>
@@ -159,7 +160,7 @@ public partial class JobEvaluator
         _completions.Wake();
         await _gatherGate.WaitAsync().ConfigureAwait(false);
         List<CallbackFailure>? failures = null;
-        Job[] cancelled;
+        Job[] remaining;
         try
         {
             await _executor.CloseAsync().ConfigureAwait(false);
@@ -167,10 +168,11 @@ public partial class JobEvaluator
         finally
         {
             _completions.TryCollectAll(_collected);
-            cancelled = FinishCollected(JobStatus.Cancelled);
+            // Jobs that finished before close keep DONE; those close stopped carry its cancel reason and become CANCELLED.
+            remaining = FinishCollected(JobStatus.Done);
             using (EnterCallbacks())
             {
-                CallOnDone(cancelled, ref failures);
+                CallOnDone(remaining, ref failures);
                 foreach (var callback in _callbacks)
                 {
                     try
@@ -186,6 +188,6 @@ public partial class JobEvaluator
             _dumpWriter?.Dispose();
         }
         if (failures is not null)
-            throw CallbackFailure.ToException(failures, $"close finished; the {cancelled.Length} job(s) it cancelled are in Result", cancelled, new GatherResult(cancelled, []));
+            throw CallbackFailure.ToException(failures, $"close finished; the {remaining.Length} job(s) it finished are in Result", remaining, new GatherResult(remaining, []));
     }
 }

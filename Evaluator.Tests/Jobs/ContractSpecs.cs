@@ -164,6 +164,23 @@ public class ContractSpecs(string method)
     }
 
     [Test]
+    public async Task Close_keeps_jobs_that_finished_but_were_never_gathered_as_done_with_their_results()
+    {
+        var recorder = new RecordingCallback();
+        var evaluator = Create(TestFunctions.Identity, new EvaluatorOptions { Callbacks = { recorder } });
+        var jobs = evaluator.Submit(Xs(3, 5));
+        // Trivial jobs; a second is ample for them to finish, and none is gathered before close.
+        await Task.Delay(1000);
+        await evaluator.CloseAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(jobs.Select(j => j.Status), Is.All.EqualTo(JobStatus.Done));
+            Assert.That(jobs.Select(j => j.Objective!.Value), Is.EqualTo(new double?[] { 5, 6, 7 }));
+            Assert.That(recorder.Events.Count(e => e.StartsWith("done")), Is.EqualTo(3));
+        });
+    }
+
+    [Test]
     public async Task A_job_timeout_asks_the_job_to_stop_and_keeps_what_it_returns()
     {
         await using var evaluator = Create(TestFunctions.Cooperative, new EvaluatorOptions { JobTimeout = TimeSpan.FromMilliseconds(200) });
