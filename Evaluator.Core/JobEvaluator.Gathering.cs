@@ -107,20 +107,20 @@ public partial class JobEvaluator
 
     private int BeginGather(GatherMode mode, int size)
     {
-        ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfClosed("Gather");
         if (mode is not (GatherMode.All or GatherMode.Batch))
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "The gather mode must be All or Batch.");
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         if (!_gatherGate.Wait(0))
         {
             // Close keeps the gate once it has it.
-            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfClosed("Gather");
             throw new InvalidOperationException("Another gather is running on this evaluator; gathers must not overlap.");
         }
         if (_closed)
         {
             _gatherGate.Release();
-            throw new ObjectDisposedException(GetType().FullName);
+            ThrowIfClosed("Gather");
         }
         var pending = NumJobsSubmitted - _numGathered;
         if (mode == GatherMode.Batch && pending == 0)

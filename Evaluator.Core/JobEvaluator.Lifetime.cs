@@ -46,6 +46,13 @@ public partial class JobEvaluator
         _executor.CancelAll(CancelReason.SearchTimeout);
     }
 
+    private void ThrowIfClosed(string call)
+    {
+        if (_closed)
+            throw new ObjectDisposedException(nameof(JobEvaluator),
+                $"{call} was called after the evaluator was closed; its jobs are final. Create a new evaluator (with the same Storage and SearchId to continue the search).");
+    }
+
     /// <summary>The time left before the search deadline (never negative); <c>null</c> when there is none.</summary>
     public TimeSpan? TimeLeft => _timeout is null ? null : TimeSpan.FromSeconds(Math.Max(0, _deadline - Now));
 
@@ -82,8 +89,8 @@ public partial class JobEvaluator
 
     /// <summary>
     /// Stops the evaluator: queued jobs are cancelled (<c>F_CANCELLED</c>), running ones asked to stop and, on <c>loky</c>, killed after the
-    /// grace period. Every job not yet gathered reaches <see cref="EvaluatorCallback.OnDone"/> (and the CSV): those close stopped as
-    /// <see cref="JobStatus.Cancelled"/>, those that had already finished as <see cref="JobStatus.Done"/> with their results;
+    /// grace period. Every job not yet gathered becomes <see cref="JobStatus.Cancelled"/> and reaches <see cref="EvaluatorCallback.OnDone"/>
+    /// (and the CSV); one that had already finished keeps its objective and metadata;
     /// <see cref="EvaluatorCallback.OnClose"/> runs once, last. Calling it again does nothing (and does not throw again).
     /// </summary>
     /// <remarks>
@@ -168,8 +175,8 @@ public partial class JobEvaluator
         finally
         {
             _completions.TryCollectAll(_collected);
-            // Jobs that finished before close keep DONE; those close stopped carry its cancel reason and become CANCELLED.
-            remaining = FinishCollected(JobStatus.Done);
+            // Every job not gathered before close is CANCELLED, as in DeepHyper; one that had finished keeps its objective and metadata.
+            remaining = FinishCollected(JobStatus.Cancelled);
             using (EnterCallbacks())
             {
                 CallOnDone(remaining, ref failures);

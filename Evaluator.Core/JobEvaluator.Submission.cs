@@ -22,7 +22,7 @@ public partial class JobEvaluator
     public IReadOnlyList<Job> Submit(IEnumerable<IReadOnlyDictionary<string, object?>> configs)
     {
         ArgumentNullException.ThrowIfNull(configs);
-        ObjectDisposedException.ThrowIf(_closed, this);
+        ThrowIfClosed("Submit");
         if (_completions.Fault is { } fault)
             throw fault;
         var batch = configs.ToList();
@@ -37,7 +37,7 @@ public partial class JobEvaluator
         // Close takes this lock to mark the evaluator closed, so no job is queued after close collected the last completions.
         lock (_submitLock)
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
+            ThrowIfClosed("Submit");
             var fits = Math.Min(batch.Count, Math.Max(0, _maxSubmitted - _numSubmitted));
             var jobs = new Job[fits];
             List<CallbackFailure>? failures = null;

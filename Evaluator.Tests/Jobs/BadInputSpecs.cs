@@ -232,8 +232,8 @@ public class BadInputSpecs
         await evaluator.CloseAsync();
         Assert.Multiple(() =>
         {
-            Assert.That(() => evaluator.Submit(Xs(1)), Throws.TypeOf<ObjectDisposedException>());
-            Assert.That(() => evaluator.Gather(GatherMode.All), Throws.TypeOf<ObjectDisposedException>());
+            Assert.That(() => evaluator.Submit(Xs(1)), Throws.TypeOf<ObjectDisposedException>().With.Message.StartsWith("Submit was called after the evaluator was closed"));
+            Assert.That(() => evaluator.Gather(GatherMode.All), Throws.TypeOf<ObjectDisposedException>().With.Message.StartsWith("Gather was called after the evaluator was closed"));
             Assert.That(() => evaluator.GatherAsync(GatherMode.All), Throws.TypeOf<ObjectDisposedException>());
         });
     }
