@@ -36,8 +36,15 @@ public sealed class EvaluatorOptions
     /// <summary>A worker process whose memory exceeds this many bytes after a job is replaced (<c>loky</c>); <c>null</c>: no limit.</summary>
     public long? WorkerMemoryLimitBytes { get; set; }
 
-    /// <summary>The worker executable (<c>Evaluator.WorkerHost</c> or its <c>.dll</c>); <c>null</c>: found beside Evaluator.Core.</summary>
+    /// <summary>The worker executable (<c>Evaluator.WorkerHost</c> or its <c>.dll</c>); <c>null</c>: found in the application's folder.</summary>
     public string? WorkerPath { get; set; }
+
+    /// <summary>
+    /// Where the lines worker processes print (a run function's <c>Console</c> output, stdout and stderr alike) are copied, each
+    /// prefixed with its worker (<c>loky</c>); <c>null</c>: not shown, only the last lines kept for crash reports. <c>Console.Error</c>
+    /// shows them as a loky or multiprocessing pool would.
+    /// </summary>
+    public TextWriter? WorkerOutput { get; set; }
 
     /// <summary>Environment variables set for worker processes (<c>loky</c>).</summary>
     public IDictionary<string, string> WorkerEnvironment { get; set; } = new Dictionary<string, string>();

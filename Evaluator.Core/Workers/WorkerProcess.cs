@@ -48,6 +48,7 @@ internal sealed class WorkerProcess
     private volatile bool _attached;
     private string? _protocolError;
     private Process? _process;
+    private TextWriter? _output;
 
     private WorkerProcess(int index, Inbox<WorkerPool.Event> events)
     {
@@ -98,6 +99,7 @@ internal sealed class WorkerProcess
 
     private async Task LaunchAsync(WorkerLaunch launch, CancellationToken cancellationToken)
     {
+        _output = launch.Output;
         var command = Cli.Wrap(launch.FileName)
             .WithArguments(launch.Arguments)
             .WithEnvironmentVariables(launch.Environment)
@@ -246,6 +248,15 @@ internal sealed class WorkerProcess
 
     private void AddStderrLine(string line)
     {
+        try
+        {
+            _output?.WriteLine($"[worker {Index}, pid {Pid}] {line}");
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The user's writer is gone; the tail below still serves crash reports.
+            _output = null;
+        }
         lock (_stderrTail)
         {
             _stderrTail.Enqueue(line.Length > 500 ? line[..500] + "..." : line);
@@ -344,7 +355,8 @@ internal sealed record WorkerLaunch(
     IReadOnlyList<string> Arguments,
     IReadOnlyDictionary<string, string?> Environment,
     RunFunction RunFunction,
-    IReadOnlyDictionary<string, object?> Kwargs)
+    IReadOnlyDictionary<string, object?> Kwargs,
+    TextWriter? Output)
 {
     private const string WorkerName = "Evaluator.WorkerHost";
 
@@ -362,9 +374,11 @@ internal sealed record WorkerLaunch(
         path = Path.GetFullPath(path);
         var environment = options.WorkerEnvironment.ToDictionary(e => e.Key, e => (string?)e.Value);
         var runFunction2 = runFunction with { AssemblyPath = Path.GetFullPath(runFunction.AssemblyPath) };
+        // Every worker's stderr is read on a thread of its own: the copies must not interleave within a line.
+        var output = options.WorkerOutput is null ? null : TextWriter.Synchronized(options.WorkerOutput);
         return path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new WorkerLaunch(DotnetHost(), [path], environment, runFunction2, kwargs)
-            : new WorkerLaunch(path, [], environment, runFunction2, kwargs);
+            ? new WorkerLaunch(DotnetHost(), [path], environment, runFunction2, kwargs, output)
+            : new WorkerLaunch(path, [], environment, runFunction2, kwargs, output);
     }
 
     // The package's copy (evaluator-worker/, compiled ahead of time) first, then one built beside the application.

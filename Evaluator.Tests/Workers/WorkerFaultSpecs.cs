@@ -177,6 +177,26 @@ public class WorkerFaultSpecs
     }
 
     [Test]
+    public async Task WorkerOutput_shows_what_run_functions_print_each_line_marked_with_its_worker()
+    {
+        var output = new StringWriter();
+        var evaluator = Loky(TestFunctions.WriteToConsole, new EvaluatorOptions { NumWorkers = 2, WorkerOutput = output });
+        var done = await RunAll(evaluator, Xs(2));
+        // Stderr is read apart from the frames; close waits for every worker's streams to end.
+        await evaluator.CloseAsync();
+        var lines = output.ToString().Split(Environment.NewLine);
+        Assert.Multiple(() =>
+        {
+            foreach (var job in done)
+            {
+                var pid = job.Metadata["worker_pid"];
+                Assert.That(lines.Count(l => l.StartsWith("[worker ", StringComparison.Ordinal) && l.Contains($"pid {pid}]") && l.Contains($" from {job.Id}")),
+                    Is.EqualTo(100), $"job {job.Id}'s 100 lines, marked with its worker");
+            }
+        });
+    }
+
+    [Test]
     public async Task Close_leaves_no_worker_process_behind()
     {
         var evaluator = Loky(TestFunctions.ProcessIdOrSleep);
