@@ -75,6 +75,9 @@ internal sealed class WorkerProcess
     /// <summary>When the job at the head of <see cref="InFlight"/> started, or the worker became idle.</summary>
     public double Since { get; set; }
 
+    /// <summary>When (on the evaluator's clock) the pool may next read this worker's memory.</summary>
+    public double NextMemoryCheck { get; set; }
+
     /// <summary>When to kill the worker because its running job ignores cancellation; infinity when not scheduled.</summary>
     public double KillAt { get; set; } = double.PositiveInfinity;
 
@@ -320,10 +323,17 @@ internal sealed class WorkerProcess
             return 0;
         try
         {
+            if (OperatingSystem.IsLinux())
+            {
+                // One small file (size and resident pages), where Process.Refresh reads several.
+                var statm = File.ReadAllText($"/proc/{Pid}/statm").AsSpan();
+                statm = statm[(statm.IndexOf(' ') + 1)..];
+                return long.Parse(statm[..statm.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+            }
             _process.Refresh();
             return _process.WorkingSet64;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             // It died between its last result and this check, which happens under crashes.
             return 0;
