@@ -65,6 +65,10 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
             yield return new Figure("trivial_cost_growth_100k_vs_1k", "ratio", [costs[^1].Median / costs[0].Median], Target.Max(1.5));
         }
 
+        // Watching worker memory must not cost short jobs their throughput (a limit of 1 GiB is never reached here).
+        if (Wanted("trivial_memory_limit_jobs_per_s"))
+            yield return Trivial("loky", DefaultWorkers, 20_000, "trivial_memory_limit_jobs_per_s", Target.Min(50_000), memoryLimit: 1L << 30);
+
         if (Wanted("thread"))
         {
             yield return Trivial("thread", DefaultWorkers, 20_000, "thread_trivial_jobs_per_s", null);
@@ -99,10 +103,10 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
     private bool Wanted(string name) => only is null || name.StartsWith(only, StringComparison.Ordinal) || only.StartsWith(name, StringComparison.Ordinal);
 
     /// <summary>Jobs per second for <paramref name="jobs"/> trivial jobs submitted at once, then gathered with ALL.</summary>
-    private Figure Trivial(string method, int workers, int jobs, string name, Target? target) =>
+    private Figure Trivial(string method, int workers, int jobs, string name, Target? target, long? memoryLimit = null) =>
         Repeat(name, "jobs/s", target, () =>
         {
-            using var evaluator = Warm(BenchFunctions.Trivial, method, workers);
+            using var evaluator = Warm(BenchFunctions.Trivial, method, workers, memoryLimit: memoryLimit);
             return jobs / SubmitAndGatherAll(evaluator, jobs).Seconds;
         });
 
@@ -289,9 +293,9 @@ internal sealed class Figures(bool quick, string? only, Action<string> progress)
     /// the workers has promoted the hot paths to optimised code (tiered compilation waits for a quiet 100 ms before it does).
     /// Throughput figures measure that steady state; the cold-start figures measure the rest.
     /// </summary>
-    private static JobEvaluator Warm(Func<RunningJob, double> function, string method, int workers, int ms = 0)
+    private static JobEvaluator Warm(Func<RunningJob, double> function, string method, int workers, int ms = 0, long? memoryLimit = null)
     {
-        var evaluator = JobEvaluator.Create(function, method, new EvaluatorOptions { NumWorkers = workers });
+        var evaluator = JobEvaluator.Create(function, method, new EvaluatorOptions { NumWorkers = workers, WorkerMemoryLimitBytes = memoryLimit });
         var jobs = ms == 0 ? 2_000 : 8 * workers;
         for (var round = 0; round < 3; round++)
         {
