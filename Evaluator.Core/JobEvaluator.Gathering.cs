@@ -2,7 +2,7 @@ using Evaluator.Core.Execution;
 
 namespace Evaluator.Core;
 
-public partial class JobEvaluator
+public sealed partial class JobEvaluator
 {
     private readonly List<JobTicket> _collected = [];
     private readonly HashSet<string> _localIds = [];

@@ -4,7 +4,7 @@ using Evaluator.Core.Execution;
 
 namespace Evaluator.Core;
 
-public partial class JobEvaluator
+public sealed partial class JobEvaluator
 {
     private readonly List<Job> _jobsNotDumped = [];
     private readonly Lock _deadlineLock = new();

@@ -2,7 +2,7 @@ using Evaluator.Core.Execution;
 
 namespace Evaluator.Core;
 
-public partial class JobEvaluator
+public sealed partial class JobEvaluator
 {
     /// <summary>
     /// Submits configurations; each becomes a job that starts as soon as a worker is free. The whole batch is checked first, so a value

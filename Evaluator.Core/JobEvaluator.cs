@@ -7,7 +7,7 @@ namespace Evaluator.Core;
 /// Runs a run function on configurations in parallel: <see cref="Submit(IEnumerable{IReadOnlyDictionary{string, object}})"/> them, then <see cref="GatherAsync"/> finished jobs.
 /// Create one with <see cref="Create(RunFunction, string, EvaluatorOptions?)"/>; close it with <see cref="CloseAsync"/> or <c>await using</c>.
 /// </summary>
-public partial class JobEvaluator : IAsyncDisposable, IDisposable
+public sealed partial class JobEvaluator : IAsyncDisposable, IDisposable
 {
     /// <summary>The objective of a failed job, as DeepHyper has it.</summary>
     public const string FailReturnValue = "F";
