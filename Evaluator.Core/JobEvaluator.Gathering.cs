@@ -144,28 +144,8 @@ public sealed partial class JobEvaluator
         {
             CallOnDone(local, ref failures);
             foreach (var job in other)
-                foreach (var callback in _callbacks)
-                {
-                    try
-                    {
-                        callback.OnDoneOther(job);
-                    }
-                    catch (Exception e)
-                    {
-                        (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnDoneOther), job, e));
-                    }
-                }
-            foreach (var callback in _callbacks)
-            {
-                try
-                {
-                    callback.OnGather(result);
-                }
-                catch (Exception e)
-                {
-                    (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnGather), null, e));
-                }
-            }
+                CallEach(nameof(EvaluatorCallback.OnDoneOther), job, job, static (callback, job) => callback.OnDoneOther(job), ref failures);
+            CallEach(nameof(EvaluatorCallback.OnGather), null, result, static (callback, result) => callback.OnGather(result), ref failures);
         }
         if (failures is not null)
             throw CallbackFailure.ToException(failures, $"the gather's {local.Length} job(s) were gathered and are in Result", local, result);
@@ -187,17 +167,24 @@ public sealed partial class JobEvaluator
     private void CallOnDone(Job[] jobs, ref List<CallbackFailure>? failures)
     {
         foreach (var job in jobs)
-            foreach (var callback in _callbacks)
+            CallEach(nameof(EvaluatorCallback.OnDone), job, job, static (callback, job) => callback.OnDone(job), ref failures);
+    }
+
+    // Calls one hook on every callback (the static lambda gets the argument, so no closure per job); one that throws is recorded,
+    // naming the job it was for, and does not stop the others.
+    private void CallEach<TArgument>(string hook, Job? job, TArgument argument, Action<EvaluatorCallback, TArgument> call, ref List<CallbackFailure>? failures)
+    {
+        foreach (var callback in _callbacks)
+        {
+            try
             {
-                try
-                {
-                    callback.OnDone(job);
-                }
-                catch (Exception e)
-                {
-                    (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnDone), job, e));
-                }
+                call(callback, argument);
             }
+            catch (Exception e)
+            {
+                (failures ??= []).Add(new CallbackFailure(callback, hook, job, e));
+            }
+        }
     }
 
     // Marks the current thread as running this evaluator's callbacks, so Close called from one of them is refused rather than deadlocking.

@@ -180,17 +180,7 @@ public sealed partial class JobEvaluator
             using (EnterCallbacks())
             {
                 CallOnDone(remaining, ref failures);
-                foreach (var callback in _callbacks)
-                {
-                    try
-                    {
-                        callback.OnClose();
-                    }
-                    catch (Exception e)
-                    {
-                        (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnClose), null, e));
-                    }
-                }
+                CallEach(nameof(EvaluatorCallback.OnClose), null, (object?)null, static (callback, _) => callback.OnClose(), ref failures);
             }
             _dumpWriter?.Dispose();
         }

@@ -55,17 +55,7 @@ public sealed partial class JobEvaluator
                     job.SetMetadata("timestamp_submit", Now);
                     Storage.StoreJobIn(id, parameters);
                     Storage.StoreJobStatus(id, JobStatus.Ready);
-                    foreach (var callback in _callbacks)
-                    {
-                        try
-                        {
-                            callback.OnLaunch(job);
-                        }
-                        catch (Exception e)
-                        {
-                            (failures ??= []).Add(new CallbackFailure(callback, nameof(EvaluatorCallback.OnLaunch), job, e));
-                        }
-                    }
+                    CallEach(nameof(EvaluatorCallback.OnLaunch), job, job, static (callback, job) => callback.OnLaunch(job), ref failures);
                     Interlocked.Increment(ref _numSubmitted);
                     jobs[i] = job;
                     var ticket = new JobTicket(job, NextTicketNumber());
