@@ -12,22 +12,20 @@ internal static partial class StandardStreams
 {
     public static (Stream Frames, Stream Results) Take()
     {
-        if (OperatingSystem.IsWindows())
-        {
-            var input = Console.OpenStandardInput();
-            var output = Console.OpenStandardOutput();
-            Console.SetOut(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
-            return (input, output);
-        }
+        var streams = OperatingSystem.IsWindows() ? (Console.OpenStandardInput(), Console.OpenStandardOutput()) : TakeDescriptors();
+        // Console caches nothing for stdout yet, so its writes now land on stderr; AutoFlush keeps prints in step with logs.
+        Console.SetOut(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
+        return streams;
+    }
 
+    private static (Stream Frames, Stream Results) TakeDescriptors()
+    {
         var framesIn = Duplicate(0);
         var framesOut = Duplicate(1);
         Redirect(2, 1);
         var devNull = Open("/dev/null", 0 /* O_RDONLY */);
         Redirect(devNull, 0);
         Close(devNull);
-        // Console caches nothing yet for stdout, so its writes now land on stderr; AutoFlush keeps prints in step with logs.
-        Console.SetOut(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
         return (
             new FileStream(new SafeFileHandle(framesIn, ownsHandle: true), FileAccess.Read, bufferSize: 0),
             new FileStream(new SafeFileHandle(framesOut, ownsHandle: true), FileAccess.Write, bufferSize: 0));

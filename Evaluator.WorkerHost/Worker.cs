@@ -1,4 +1,5 @@
 using Evaluator.Core;
+using Evaluator.Core.Execution;
 using Evaluator.Core.Protocol;
 
 namespace Evaluator.WorkerHost;
@@ -13,8 +14,7 @@ internal sealed class Worker(Stream input, Stream output)
     private readonly FrameReader _reader = new(input);
     private readonly FrameWriter _writer = new(output);
     private readonly Lock _writeLock = new();
-    private readonly Queue<Run> _jobs = new();
-    private bool _noMoreJobs;
+    private readonly WorkQueue<Run> _jobs = new();
     private readonly Lock _cancelLock = new();
     private readonly HashSet<long> _cancelledBeforeStart = [];
     private RunFunctionInvoker? _invoker;
@@ -52,21 +52,13 @@ internal sealed class Worker(Stream input, Stream output)
                     }
                     break;
                 case Run run when _invoker is not null:
-                    lock (_jobs)
-                    {
-                        _jobs.Enqueue(run);
-                        Monitor.Pulse(_jobs);
-                    }
+                    _jobs.TryAdd(run);
                     break;
                 case Cancel cancel:
                     RequestCancel(cancel.Ticket);
                     break;
                 case Shutdown:
-                    lock (_jobs)
-                    {
-                        _noMoreJobs = true;
-                        Monitor.Pulse(_jobs);
-                    }
+                    _jobs.Complete();
                     executor?.Join();
                     return 0;
                 default:
@@ -105,19 +97,9 @@ internal sealed class Worker(Stream input, Stream output)
 
     private void Execute()
     {
-        while (true)
-        {
-            Run run;
-            lock (_jobs)
-            {
-                while (_jobs.Count == 0 && !_noMoreJobs)
-                    Monitor.Wait(_jobs);
-                if (!_jobs.TryDequeue(out run!))
-                    return;
-            }
-            // Every result is sent before the next job starts: if that job crashes the process, this result is already out.
+        // Every result is sent before the next job starts: if that job crashes the process, this result is already out.
+        while (_jobs.TryTake(out var run))
             Send(RunOne(run));
-        }
     }
 
     private Result RunOne(Run run)

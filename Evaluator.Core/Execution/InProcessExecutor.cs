@@ -9,9 +9,7 @@ internal sealed class InProcessExecutor : IJobExecutor
     private readonly RunFunctionInvoker _invoker;
     private readonly TimeSpan? _jobTimeout;
     private readonly IJobSink _sink;
-    // A plain lock and wait: a worker thread wakes on one signal, with no thread-pool hop or spin between jobs.
-    private readonly Queue<JobTicket> _queue = new();
-    private bool _queueClosed;
+    private readonly WorkQueue<JobTicket> _queue = new();
     private readonly Dictionary<JobTicket, CancellationTokenSource> _running = [];
     private readonly Thread[] _threads;
     private CancelReason _cancelAll;
@@ -33,16 +31,8 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     public void Enqueue(JobTicket ticket)
     {
-        lock (_queue)
-        {
-            if (!_queueClosed)
-            {
-                _queue.Enqueue(ticket);
-                Monitor.Pulse(_queue);
-                return;
-            }
-        }
-        _sink.Completed(ticket, Cancelled(ticket));
+        if (!_queue.TryAdd(ticket))
+            _sink.Completed(ticket, Cancelled(ticket));
     }
 
     public void CancelAll(CancelReason reason)
@@ -58,11 +48,7 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     public async Task CloseAsync()
     {
-        lock (_queue)
-        {
-            _queueClosed = true;
-            Monitor.PulseAll(_queue);
-        }
+        _queue.Complete();
         CancelAll(CancelReason.Close);
         foreach (var thread in _threads)
             await Task.Run(thread.Join).ConfigureAwait(false);
@@ -70,19 +56,9 @@ internal sealed class InProcessExecutor : IJobExecutor
 
     private void Work()
     {
-        while (true)
-        {
-            JobTicket ticket;
-            lock (_queue)
-            {
-                while (_queue.Count == 0 && !_queueClosed)
-                    Monitor.Wait(_queue);
-                // Jobs still queued at close are run, and see the close as their cancellation.
-                if (!_queue.TryDequeue(out ticket!))
-                    return;
-            }
+        // Jobs still queued at close are handed out, and see the close as their cancellation.
+        while (_queue.TryTake(out var ticket))
             Run(ticket);
-        }
     }
 
     private void Run(JobTicket ticket)

@@ -1,0 +1,46 @@
+namespace Evaluator.Core.Execution;
+
+/// <summary>
+/// Jobs waiting for a thread that runs them: producers add, runner threads take one at a time, blocking while it is empty. A plain
+/// lock and wait, so a runner wakes on one signal with no thread-pool hop or spin between jobs. After <see cref="Complete"/>, what
+/// is queued is still handed out, then takers get false.
+/// </summary>
+internal sealed class WorkQueue<T>
+{
+    private readonly Queue<T> _items = new();
+    private bool _completed;
+
+    /// <summary>Queues <paramref name="item"/>; false (and nothing queued) once the queue is completed.</summary>
+    public bool TryAdd(T item)
+    {
+        lock (_items)
+        {
+            if (_completed)
+                return false;
+            _items.Enqueue(item);
+            Monitor.Pulse(_items);
+            return true;
+        }
+    }
+
+    /// <summary>No more items will be added; runners drain what is queued and then stop.</summary>
+    public void Complete()
+    {
+        lock (_items)
+        {
+            _completed = true;
+            Monitor.PulseAll(_items);
+        }
+    }
+
+    /// <summary>Blocks until an item is queued (true) or the queue is completed and empty (false).</summary>
+    public bool TryTake(out T item)
+    {
+        lock (_items)
+        {
+            while (_items.Count == 0 && !_completed)
+                Monitor.Wait(_items);
+            return _items.TryDequeue(out item!);
+        }
+    }
+}
