@@ -1,9 +1,9 @@
 namespace Evaluator.Core.Execution;
 
 /// <summary>
-/// Jobs waiting for a thread that runs them: producers add, runner threads take one at a time, blocking while it is empty. A plain
-/// lock and wait, so a runner wakes on one signal with no thread-pool hop or spin between jobs. After <see cref="Complete"/>, what
-/// is queued is still handed out, then takers get false.
+/// Work for threads of their own: any thread adds, takers block while it is empty, either one item at a time (the runners of
+/// jobs) or everything queued at once (the worker pool's event loop). A plain lock and wait, so a taker wakes on one signal with
+/// no thread-pool hop or spin. After <see cref="Complete"/>, what is queued is still handed out, then takers get nothing.
 /// </summary>
 internal sealed class WorkQueue<T>
 {
@@ -41,6 +41,19 @@ internal sealed class WorkQueue<T>
             while (_items.Count == 0 && !_completed)
                 Monitor.Wait(_items);
             return _items.TryDequeue(out item!);
+        }
+    }
+
+    /// <summary>Blocks until something is queued, then moves everything queued into <paramref name="into"/>, in order; false once the queue is completed and empty.</summary>
+    public bool TryTakeAll(List<T> into)
+    {
+        lock (_items)
+        {
+            while (_items.Count == 0 && !_completed)
+                Monitor.Wait(_items);
+            while (_items.TryDequeue(out var item))
+                into.Add(item);
+            return into.Count > 0;
         }
     }
 }

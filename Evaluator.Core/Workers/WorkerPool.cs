@@ -40,7 +40,7 @@ internal sealed class WorkerPool : IJobExecutor
     private readonly EvaluatorOptions _options;
     private readonly IJobSink _sink;
     private readonly WorkerLaunch _launch;
-    private readonly Inbox<Event> _events = new();
+    private readonly WorkQueue<Event> _events = new();
     private readonly LinkedList<JobTicket> _queue = new();
     private readonly List<WorkerProcess> _workers = [];
     private readonly ResiliencePipeline _startPipeline;
@@ -62,7 +62,7 @@ internal sealed class WorkerPool : IJobExecutor
         _sink = sink;
         _launch = WorkerLaunch.Resolve(options, runFunction, kwargs);
         _unixMsAtZero = UnixMs() - sink.Now * 1000;
-        _timer = TimeProvider.System.CreateTimer(_ => _events.Post(Tick.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = TimeProvider.System.CreateTimer(_ => _events.TryAdd(Tick.Instance), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _startPipeline = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -88,13 +88,13 @@ internal sealed class WorkerPool : IJobExecutor
 
     public int NumWorkers => _options.NumWorkers;
 
-    public void Enqueue(JobTicket ticket) => _events.Post(new Enqueued(ticket));
+    public void Enqueue(JobTicket ticket) => _events.TryAdd(new Enqueued(ticket));
 
-    public void CancelAll(CancelReason reason) => _events.Post(new CancelAllRequested(reason));
+    public void CancelAll(CancelReason reason) => _events.TryAdd(new CancelAllRequested(reason));
 
     public Task CloseAsync()
     {
-        _events.Post(new CancelAllRequested(CancelReason.Close));
+        _events.TryAdd(new CancelAllRequested(CancelReason.Close));
         return _closed.Task;
     }
 
@@ -105,7 +105,9 @@ internal sealed class WorkerPool : IJobExecutor
         {
             while (true)
             {
-                _events.TakeAll(ref batch);
+                // The pool never completes its queue, so this always returns with events.
+                batch.Clear();
+                _events.TryTakeAll(batch);
                 foreach (var e in batch)
                     Handle(e);
                 Dispatch();
@@ -406,7 +408,7 @@ internal sealed class WorkerPool : IJobExecutor
                 var worker = await _startPipeline.ExecuteAsync(
                     async ct => await WorkerProcess.StartAsync(_launch, index, _events, ct).ConfigureAwait(false),
                     _stopStarting.Token).ConfigureAwait(false);
-                _events.Post(new Started(worker));
+                _events.TryAdd(new Started(worker));
             }
             catch (Exception e)
             {
@@ -414,7 +416,7 @@ internal sealed class WorkerPool : IJobExecutor
                     e is BrokenCircuitException
                         ? $"Worker processes ('{_launch.Description}') failed to start several times in a row, so the evaluator stopped starting them."
                         : $"A worker process ('{_launch.Description}') could not be started: {e.Message}", e);
-                _events.Post(new StartFailed(error));
+                _events.TryAdd(new StartFailed(error));
             }
         });
     }

@@ -43,14 +43,14 @@ internal sealed class WorkerProcess
     private readonly TaskCompletionSource _closeStdin = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _kill = new();
     private readonly Queue<string> _stderrTail = new();
-    private readonly Inbox<WorkerPool.Event> _events;
+    private readonly WorkQueue<WorkerPool.Event> _events;
     private FrameWriter? _writer;
     private volatile bool _attached;
     private string? _protocolError;
     private Process? _process;
     private TextWriter? _output;
 
-    private WorkerProcess(int index, Inbox<WorkerPool.Event> events)
+    private WorkerProcess(int index, WorkQueue<WorkerPool.Event> events)
     {
         Index = index;
         _events = events;
@@ -93,7 +93,7 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>Starts a worker and waits until it has loaded the run function; throws <see cref="WorkerStartException"/> otherwise.</summary>
-    public static async Task<WorkerProcess> StartAsync(WorkerLaunch launch, int index, Inbox<WorkerPool.Event> events, CancellationToken cancellationToken)
+    public static async Task<WorkerProcess> StartAsync(WorkerLaunch launch, int index, WorkQueue<WorkerPool.Event> events, CancellationToken cancellationToken)
     {
         var worker = new WorkerProcess(index, events);
         await worker.LaunchAsync(launch, cancellationToken).ConfigureAwait(false);
@@ -200,7 +200,7 @@ internal sealed class WorkerProcess
         _handshake.Writer.TryComplete();
         _kill.Dispose();
         if (_attached)
-            _events.Post(new WorkerPool.Exited(this, LastExitCode));
+            _events.TryAdd(new WorkerPool.Exited(this, LastExitCode));
     }
 
     // A blocking read on a thread of its own wakes once per burst of frames; async reads cost thread-pool hops per read,
@@ -231,7 +231,7 @@ internal sealed class WorkerProcess
             while (reader.Read() is { } message)
             {
                 if (_attached)
-                    _events.Post(new WorkerPool.Frame(this, message));
+                    _events.TryAdd(new WorkerPool.Frame(this, message));
                 else
                 {
                     // Frames after Loaded belong to the pool; flip before handing Loaded over so none is lost.
